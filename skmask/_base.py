@@ -1,0 +1,583 @@
+"""The scikit-learn contract shared by every skmask estimator.
+
+:class:`BaseMaskTransformer` owns the public flow (template method):
+
+``fit``
+    validate parameters and data, resolve the objective, standardise, build the
+    mask network (hook), wrap it in a training graph (:mod:`skmask.objectives`),
+    train under a seed, keep the mask network and what ``transform`` needs.
+``transform``
+    validate, run the mask network, turn its output into a mask (soft, or
+    thresholded by :func:`skmask.apply.binarize`), and apply it
+    (:func:`skmask.apply.apply_mask`).
+
+Subclasses per kind of data fill narrow hooks: the default mask network and
+the decoder/predictor builders. This module never builds a Keras layer itself.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    FLOAT_DTYPES,
+    _check_feature_names_in,
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+from skmask._keras import PicklableModel, draw_seed, import_keras, is_keras_model, seeded
+from skmask.apply import SHAPE_KEEPING_OUTPUTS, apply_mask, binarize
+from skmask.exceptions import EmptyMaskWarning
+
+# Rows of network input per forward pass in ``transform``: bounds the memory
+# of the network's activations for large inputs.
+TRANSFORM_BATCH_ROWS = 16384
+# Starting keep probability sigmoid(2) ~ 0.88 for gates trained with a
+# sparsity cost: the decoder/predictor first sees nearly every entry.
+INITIAL_KEEP_LOGIT = 2.0
+
+
+def _hidden_units_tuple(value, name):
+    """Return ``value`` as a tuple of positive ints, or raise a clear error."""
+    units = (value,) if isinstance(value, Integral) else tuple(value)
+    for u in units:
+        if not isinstance(u, Integral) or isinstance(u, bool) or u < 1:
+            raise ValueError(
+                f"{name} must be a positive int or a sequence of positive ints; "
+                f"got {value!r}."
+            )
+    return tuple(int(u) for u in units)
+
+
+class BaseMaskTransformer(TransformerMixin, BaseEstimator):
+    """Base class of the learned-mask transformers; not for direct use.
+
+    Subclasses implement :meth:`_build_default_network` and
+    :meth:`_build_companion`; see :class:`skmask.LearnedMaskTransformer` for
+    the parameters.
+    """
+
+    _parameter_constraints: dict = {
+        "network": [StrOptions({"mlp"}), callable],
+        "hidden_units": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "mask_type": [StrOptions({"binary", "weighted"})],
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+        "granularity": [StrOptions({"instance", "global"})],
+        "objective": [StrOptions({"auto", "supervised", "reconstruction", "task"})],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "output": [StrOptions({"multiply", "fill", "nan", "select", "concat"})],
+        "fill_value": [None, Real, "array-like"],
+        "target_type": [StrOptions({"auto", "classification", "regression"})],
+        "predictor_units": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
+        "patience": [None, Interval(Integral, 1, None, closed="left")],
+        "freeze_network": ["boolean"],
+        "scale_input": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # ------------------------------------------------------------------ hooks
+    def _build_default_network(self, input_shape, hidden_units, initial_logit):
+        """Return the default instance-wise mask network (a Keras model)."""
+        raise NotImplementedError
+
+    def _build_companion(self, input_shape, n_outputs, hidden_units, name):
+        """Return the decoder/predictor taking ``concat([x * m, m])``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, *, mask=None, sample_weight=None):
+        """Train the mask network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training input; a DataFrame's column names are remembered.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Target for ``objective='task'`` (class labels of any type, or
+            numbers for regression).
+        mask : array-like of shape (n_samples, n_features), default=None
+            Ground-truth masks for ``objective='supervised'``: 0/1 values for
+            ``mask_type='binary'``, values in [0, 1] for ``'weighted'``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the training loss.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        # A failed fit leaves the estimator exactly as it was.
+        saved_state = self.__dict__.copy()
+        try:
+            return self._fit(X, y, mask=mask, sample_weight=sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved_state)
+            raise
+
+    def _resolve_objective(self, y, mask):
+        objective = self.objective
+        if objective == "auto":
+            if mask is not None:
+                return "supervised"
+            return "task" if y is not None else "reconstruction"
+        if objective == "supervised" and mask is None:
+            raise ValueError(
+                "objective='supervised' needs ground-truth masks: call "
+                "fit(X, mask=M) (in a Pipeline: fit(X, y, <step>__mask=M))."
+            )
+        if objective == "task" and y is None:
+            raise ValueError("objective='task' needs a target: call fit(X, y).")
+        if mask is not None and objective != "supervised":
+            raise ValueError(
+                f"mask is only used by objective='supervised' (or 'auto'); "
+                f"got objective={objective!r}."
+            )
+        return objective
+
+    def _check_params(self):
+        if self.output == "select" and self.granularity != "global":
+            raise ValueError(
+                "output='select' drops columns, which needs one mask shared by all "
+                "rows: use granularity='global', or another output for "
+                "instance-wise masks."
+            )
+        if self.granularity == "global" and self.network != "mlp":
+            raise ValueError(
+                "granularity='global' learns one mask vector, not a network; "
+                "network applies to granularity='instance' only."
+            )
+        return (
+            _hidden_units_tuple(self.hidden_units, "hidden_units"),
+            _hidden_units_tuple(self.predictor_units, "predictor_units"),
+        )
+
+    def _check_mask(self, mask, X):
+        mask = check_array(
+            mask, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="mask"
+        )
+        if mask.shape != X.shape:
+            raise ValueError(
+                f"mask has shape {mask.shape} but X has shape {X.shape}; "
+                "they must match."
+            )
+        if mask.min() < 0 or mask.max() > 1:
+            raise ValueError("mask values must lie in [0, 1].")
+        if self.mask_type == "binary" and not np.isin(mask, (0.0, 1.0)).all():
+            raise ValueError(
+                "mask_type='binary' needs 0/1 ground-truth masks; got other values. "
+                "Use mask_type='weighted' for masks with values in [0, 1]."
+            )
+        return mask.astype(np.float32)
+
+    def _encode_target(self, y, n_samples):
+        """Validate ``y`` and return ``(y_encoded, TargetSpec)``."""
+        from skmask.objectives import TargetSpec
+
+        y = np.asarray(y)
+        if y.ndim == 0 or y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
+        check_consistent_length(np.empty(n_samples), y)
+        kind = self.target_type
+        if kind == "auto":
+            target = type_of_target(y, input_name="y")
+            if target in ("binary", "multiclass"):
+                kind = "classification"
+            elif target in ("continuous", "continuous-multioutput"):
+                kind = "regression"
+            elif target == "multilabel-indicator":
+                kind = "multilabel"
+            else:
+                raise ValueError(
+                    f"Unsupported target type {target!r} for objective='task'; "
+                    "expected class labels, numbers, or a multilabel indicator."
+                )
+        if kind == "regression":
+            y = check_array(
+                y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y"
+            ).astype(np.float64)
+            y2 = y.reshape(n_samples, -1)
+            self.target_mean_ = y2.mean(axis=0)
+            scale = y2.std(axis=0)
+            self.target_scale_ = np.where(scale > 0, scale, 1.0)
+            y_enc = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
+            return y_enc, TargetSpec("regression", y2.shape[1])
+        if kind == "multilabel":
+            y_enc = check_array(y, dtype=FLOAT_DTYPES, input_name="y").astype(np.float32)
+            return y_enc, TargetSpec("multilabel", y_enc.shape[1])
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError(
+                "Classification targets must be 1-D; got shape "
+                f"{y.shape}. Multi-output classification is not supported."
+            )
+        if y.dtype.kind in "fc":
+            check_array(y, ensure_2d=False, input_name="y")  # NaN/inf check
+        elif y.dtype == object and any(v is None or v != v for v in y):
+            raise ValueError("Input y contains missing values (None or NaN).")
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                "y has only one class; a task-driven mask needs at least two "
+                f"classes (got {encoder.classes_!r})."
+            )
+        self.classes_ = encoder.classes_
+        y_enc = encoder.transform(y)
+        if len(self.classes_) == 2:
+            return y_enc.astype(np.float32).reshape(-1, 1), TargetSpec("binary", 1)
+        return y_enc.astype(np.int32), TargetSpec("multiclass", len(self.classes_))
+
+    def _validate_X(self, X, reset):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite=True,
+            ensure_min_samples=1,
+        )
+
+    def _network_input(self, X):
+        """Standardise validated X into the float32 array the network sees."""
+        Z = (X - self.input_mean_) / self.input_scale_
+        return np.ascontiguousarray(Z, dtype=np.float32)
+
+    def _copy_user_network(self, input_shape):
+        keras = import_keras()
+        network = self.network
+        if is_keras_model(network):
+            # Never train the user's object in place (sklearn: fit must not
+            # change parameters); a pickle round trip keeps its weights.
+            net = pickle.loads(pickle.dumps(network))  # noqa: S301
+        else:
+            net = network(input_shape)
+            if not isinstance(net, keras.Model):
+                raise TypeError(
+                    "network must be 'mlp', a keras.Model, or a callable that "
+                    f"returns a keras.Model; the callable returned {type(net)!r}."
+                )
+        out_shape = tuple(net.output_shape[1:])
+        if out_shape != tuple(input_shape):
+            raise ValueError(
+                f"The mask network must output one logit per input entry, shape "
+                f"{tuple(input_shape)}; it outputs {out_shape}."
+            )
+        if self.freeze_network:
+            net.trainable = False
+        return net
+
+    def _build_mask_network(self, input_shape, hidden_units, initial_logit):
+        from skmask.networks import build_global_mask_network
+
+        if self.granularity == "global":
+            return build_global_mask_network(input_shape, initial_logit=initial_logit)
+        if isinstance(self.network, str):
+            return self._build_default_network(input_shape, hidden_units, initial_logit)
+        return self._copy_user_network(input_shape)
+
+    def _split(self, n_samples, rng):
+        """Return (train_idx, val_idx or None) for early stopping."""
+        fraction = self.validation_fraction
+        if not fraction or self.patience is None:
+            return np.arange(n_samples), None
+        n_val = int(round(fraction * n_samples))
+        if n_val < 1 or n_samples - n_val < 2:
+            return np.arange(n_samples), None
+        perm = rng.permutation(n_samples)
+        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+    def _fit(self, X, y, *, mask, sample_weight):
+        hidden_units, predictor_units = self._check_params()
+        objective = self._resolve_objective(y, mask)
+        X = self._validate_X(X, reset=True)
+        n_samples = X.shape[0]
+        if mask is not None:
+            mask = self._check_mask(mask, X)
+        target_spec = None
+        if objective == "task":
+            y_enc, target_spec = self._encode_target(y, n_samples)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            sample_weight = sample_weight.astype(np.float32)
+        fill_values = self._check_fill_value(X)
+
+        if self.scale_input:
+            self.input_mean_ = X.mean(axis=0)
+            scale = X.std(axis=0)
+            self.input_scale_ = np.where(scale > 0, scale, 1.0)
+        else:
+            self.input_mean_ = np.zeros(X.shape[1])
+            self.input_scale_ = np.ones(X.shape[1])
+        Z = self._network_input(X)
+        input_shape = Z.shape[1:]
+
+        if objective == "supervised":
+            targets = mask
+        elif objective == "reconstruction":
+            targets = Z
+        else:
+            targets = y_enc
+
+        seed = draw_seed(self.random_state)
+        train_idx, val_idx = self._split(n_samples, np.random.RandomState(seed))
+
+        def rows(a, idx):
+            return None if a is None else a[idx]
+
+        with seeded(seed):
+            from skmask import objectives
+            from skmask.gates import MaskGate
+
+            initial_logit = 0.0 if objective == "supervised" else INITIAL_KEEP_LOGIT
+            mask_network = self._build_mask_network(
+                input_shape, hidden_units, initial_logit
+            )
+            gate = None
+            if objective == "supervised":
+                graph = objectives.supervised_graph(mask_network, mask_type=self.mask_type)
+            else:
+                gate = MaskGate(
+                    mask_type=self.mask_type,
+                    threshold=self.threshold,
+                    sparsity=0.0,
+                    seed=seed,
+                    name="gate",
+                )
+                if objective == "reconstruction":
+                    decoder = self._build_companion(
+                        input_shape, input_shape[-1], predictor_units, "decoder"
+                    )
+                    graph = objectives.reconstruction_graph(mask_network, decoder, gate)
+                else:
+                    predictor = self._build_companion(
+                        input_shape, target_spec.n_outputs, predictor_units, "predictor"
+                    )
+                    graph = objectives.task_graph(
+                        mask_network, predictor, gate, target_spec
+                    )
+            validation = None
+            if val_idx is not None:
+                validation = (
+                    Z[val_idx],
+                    targets[val_idx],
+                    rows(sample_weight, val_idx),
+                )
+            history = objectives.train(
+                graph,
+                Z[train_idx],
+                targets[train_idx],
+                sample_weight=rows(sample_weight, train_idx),
+                validation=validation,
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                learning_rate=self.learning_rate,
+                sparsity=self.sparsity,
+                patience=self.patience,
+                verbose=self.verbose,
+            )
+
+        self.objective_ = objective
+        self.mask_network_ = mask_network
+        self.history_ = history
+        self.n_iter_ = len(next(iter(history.values()))) if history else 0
+        if objective == "reconstruction":
+            self.decoder_ = graph.companion
+        elif objective == "task":
+            self.predictor_ = graph.companion
+        self.fill_values_ = fill_values
+        if self.granularity == "global":
+            logits = np.asarray(mask_network(Z[:1], training=False))[0]
+            self.global_mask_ = expit(logits.astype(np.float64))
+        keep = binarize(self._soft_mask(X), self.threshold)
+        self.keep_fraction_ = float(keep.mean())
+        if not keep.any():
+            warnings.warn(
+                "The fitted mask keeps no entry of the training data (threshold="
+                f"{self.threshold}); the masked output carries no information. "
+                "Lower `sparsity` or `threshold`, or train longer.",
+                EmptyMaskWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _check_fill_value(self, X):
+        if self.fill_value is None:
+            return X.mean(axis=0)
+        fill = np.asarray(self.fill_value, dtype=np.float64)
+        if fill.ndim == 0:
+            fill = np.full(X.shape[1], float(fill))
+        if fill.shape != (X.shape[1],) or not np.isfinite(fill).all():
+            raise ValueError(
+                "fill_value must be None, a finite number, or one finite number per "
+                f"feature ({X.shape[1]}); got {self.fill_value!r}."
+            )
+        return fill
+
+    # -------------------------------------------------------------- inference
+    def _mask_logits(self, Z):
+        """Run the mask network on network input ``Z`` in bounded batches."""
+        model = self.mask_network_
+        parts = [
+            np.asarray(model(Z[start : start + TRANSFORM_BATCH_ROWS], training=False))
+            for start in range(0, Z.shape[0], TRANSFORM_BATCH_ROWS)
+        ]
+        return np.concatenate(parts, axis=0)
+
+    def _soft_mask(self, X):
+        """Soft mask values (float64) for validated ``X``."""
+        if self.granularity == "global":
+            return np.tile(self.global_mask_, (X.shape[0], 1))
+        import_keras()
+        return expit(self._mask_logits(self._network_input(X)).astype(np.float64))
+
+    def predict_mask(self, X):
+        """Return the soft mask values for ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input.
+
+        Returns
+        -------
+        mask : ndarray of shape (n_samples, n_features)
+            Values in [0, 1]: the keep probability of each entry (binary
+            masks keep the entries at or above ``threshold``).
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._soft_mask(X)
+
+    def get_mask(self, X):
+        """Return the mask ``transform`` applies to ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input.
+
+        Returns
+        -------
+        mask : ndarray of shape (n_samples, n_features)
+            0/1 values for ``mask_type='binary'``, soft values in [0, 1] for
+            ``'weighted'``.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        soft = self._soft_mask(X)
+        if self.mask_type == "binary":
+            return binarize(soft, self.threshold).astype(np.float64)
+        return soft
+
+    def transform(self, X):
+        """Apply the learned mask to ``X`` as ``output`` says.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input, with the columns seen in ``fit``.
+
+        Returns
+        -------
+        X_masked : ndarray
+            Shape ``(n_samples, n_features)`` for ``'multiply'``, ``'fill'``
+            and ``'nan'``; ``(n_samples, n_kept)`` for ``'select'``;
+            ``(n_samples, 2 * n_features)`` for ``'concat'``. Floating input
+            keeps its dtype; other input becomes float64.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        soft = self._soft_mask(X)
+        keep = binarize(soft, self.threshold)
+        mask = keep if self.mask_type == "binary" else soft
+        return apply_mask(
+            X,
+            mask,
+            output=self.output,
+            keep=keep,
+            fill_values=self.fill_values_,
+            support=self.get_support() if self.output == "select" else None,
+        )
+
+    def get_support(self, indices=False):
+        """Return which features a global mask keeps.
+
+        Parameters
+        ----------
+        indices : bool, default=False
+            Return integer indices instead of a boolean mask.
+
+        Returns
+        -------
+        support : ndarray
+            Boolean mask of shape ``(n_features_in_,)``, or indices of the
+            kept features.
+        """
+        check_is_fitted(self)
+        if self.granularity != "global":
+            raise ValueError(
+                "get_support needs a global mask (granularity='global'); "
+                "instance masks keep a different set per row: use get_mask(X)."
+            )
+        support = binarize(self.global_mask_, self.threshold)
+        return np.flatnonzero(support) if indices else support
+
+    def get_feature_names_out(self, input_features=None):
+        """Get output feature names for ``transform``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; default ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The input names for shape-keeping outputs, the kept names for
+            ``'select'``, and the input names followed by ``mask_<name>`` for
+            ``'concat'``.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        if self.output in SHAPE_KEEPING_OUTPUTS:
+            return names
+        if self.output == "select":
+            return names[self.get_support()]
+        return np.concatenate([names, np.asarray([f"mask_{n}" for n in names], object)])
+
+    # ---------------------------------------------------------------- pickling
+    def __getstate__(self):
+        """Pickle Keras models through a proxy that registers our layers."""
+        state = super().__getstate__()
+        return {
+            k: PicklableModel(v) if is_keras_model(v) else v for k, v in state.items()
+        }
+
+    def __sklearn_tags__(self):
+        """Declare an unsupervised-capable float transformer."""
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+

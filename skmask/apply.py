@@ -1,0 +1,83 @@
+"""How a mask is applied to the input: the one place that does it.
+
+Masks are applied in NumPy on the caller's (validated) array, so the output
+keeps the input's floating dtype; containers (pandas) are handled by
+scikit-learn's ``set_output`` machinery around ``transform``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+OUTPUTS = ("multiply", "fill", "nan", "select", "concat")
+# Outputs that return an array of the input's shape.
+SHAPE_KEEPING_OUTPUTS = ("multiply", "fill", "nan")
+
+
+def binarize(soft_mask: np.ndarray, threshold: float) -> np.ndarray:
+    """Turn soft mask values into a 0/1 keep mask: the one place that does it.
+
+    Parameters
+    ----------
+    soft_mask : ndarray
+        Mask values in [0, 1].
+    threshold : float
+        Entries with a value at or above the threshold are kept.
+
+    Returns
+    -------
+    ndarray of bool
+        True where the entry is kept.
+    """
+    return soft_mask >= threshold
+
+
+def apply_mask(
+    X: np.ndarray,
+    mask: np.ndarray,
+    *,
+    output: str,
+    keep: np.ndarray,
+    fill_values: np.ndarray | None = None,
+    support: np.ndarray | None = None,
+) -> np.ndarray:
+    """Apply a mask to ``X`` in the way ``output`` names.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Floating-point input.
+    mask : ndarray of shape (n_samples, n_features)
+        The mask to apply: 0/1 for binary masks, values in [0, 1] for weighted
+        masks.
+    output : {'multiply', 'fill', 'nan', 'select', 'concat'}
+        ``multiply``: ``X * mask``. ``fill``: ``mask * X + (1 - mask) *
+        fill_values`` (dropped entries take the fill value; weighted masks
+        move entries toward it). ``nan``: dropped entries become NaN.
+        ``select``: keep the columns in ``support``. ``concat``: ``X * mask``
+        followed by the mask as extra columns.
+    keep : ndarray of bool of shape (n_samples, n_features)
+        The keep/drop decision, used by ``nan``.
+    fill_values : ndarray of shape (n_features,), default=None
+        Baseline per column, used by ``fill``.
+    support : ndarray of bool of shape (n_features,), default=None
+        Columns kept by ``select``.
+
+    Returns
+    -------
+    ndarray
+        The masked input, in ``X``'s dtype.
+    """
+    dtype = X.dtype
+    mask = mask.astype(dtype, copy=False)
+    if output == "multiply":
+        return X * mask
+    if output == "fill":
+        return (mask * X + (1 - mask) * fill_values.astype(dtype)).astype(dtype)
+    if output == "nan":
+        return np.where(keep, X, np.nan).astype(dtype, copy=False)
+    if output == "select":
+        return X[:, support]
+    if output == "concat":
+        return np.concatenate([X * mask, mask], axis=1)
+    raise ValueError(f"Unknown output {output!r}; expected one of {OUTPUTS}.")

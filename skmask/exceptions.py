@@ -1,0 +1,20 @@
+"""Warnings and errors raised by skmask.
+
+They subclass scikit-learn's, so handlers written for scikit-learn keep working.
+"""
+
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+__all__ = ["EmptyMaskWarning", "MaskConvergenceWarning", "NotFittedError"]
+
+
+class EmptyMaskWarning(UserWarning):
+    """The fitted mask drops every entry of the training data.
+
+    Usually the sparsity cost is too strong for the signal, or the threshold
+    too high; the masked output then carries no information.
+    """
+
+
+class MaskConvergenceWarning(ConvergenceWarning):
+    """Training of the mask network ended before its loss settled."""

@@ -1,0 +1,169 @@
+"""Mask layers: turn mask logits into masks inside a training graph.
+
+A mask network outputs one logit per masked entry. During training these
+layers turn logits into masks that the decoder or predictor sees:
+
+- ``weighted`` masks are ``sigmoid(logit)``, a deterministic value in [0, 1];
+- ``binary`` masks are *hard* 0/1 samples of a relaxed Bernoulli (concrete)
+  variable with keep probability ``sigmoid(logit)``, trained with the
+  straight-through estimator: the forward pass uses the hard sample, so the
+  downstream network learns on exactly the kind of input ``transform``
+  produces, and the backward pass uses the gradient of the relaxed sample.
+
+Both add ``sparsity * mean(sigmoid(logit))`` to the model's losses: the
+expected fraction of entries kept. The weight lives in a non-trainable
+variable so that a callback can warm it up from zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+_EPS = 1e-6
+
+
+@keras.saving.register_keras_serializable(package="skmask")
+class GlobalLogits(keras.layers.Layer):
+    """One trainable logit per masked entry, shared by every row.
+
+    This is the mask network of ``granularity='global'`` (feature selection):
+    its output ignores the values of its input and only takes its batch size.
+
+    Parameters
+    ----------
+    mask_shape : tuple of int
+        Shape of one mask, without the batch axis.
+    initial_logit : float, default=0.0
+        Starting logit of every entry (``2.0`` keeps ~88 % at first).
+    scale : float, default=10.0
+        The logits are ``scale * w``. Adam moves ``w`` by about the learning
+        rate per step whatever the gradient's size, so the scale makes a gate
+        cross from keep to drop in tens of steps rather than thousands.
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer`.
+    """
+
+    def __init__(
+        self,
+        mask_shape: tuple[int, ...],
+        initial_logit: float = 0.0,
+        scale: float = 10.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.mask_shape = tuple(int(s) for s in mask_shape)
+        self.initial_logit = float(initial_logit)
+        self.scale = float(scale)
+
+    def build(self, input_shape: Any) -> None:
+        """Create the logit vector, with a little noise to break ties."""
+        self.w = self.add_weight(
+            name="w",
+            shape=self.mask_shape,
+            initializer=keras.initializers.RandomNormal(
+                mean=self.initial_logit / self.scale, stddev=0.01 / self.scale
+            ),
+        )
+
+    def call(self, inputs: Any) -> Any:
+        """Return the logits broadcast to the batch of ``inputs``."""
+        logits = ops.expand_dims(self.w * self.scale, 0)
+        batch = ops.shape(inputs)[0]
+        return ops.broadcast_to(logits, (batch, *self.mask_shape))
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
+        """Return ``(batch, *mask_shape)``."""
+        return (input_shape[0], *self.mask_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the layer's configuration."""
+        config = super().get_config()
+        config.update(
+            mask_shape=self.mask_shape,
+            initial_logit=self.initial_logit,
+            scale=self.scale,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skmask")
+class MaskGate(keras.layers.Layer):
+    """Turn mask logits into a mask, and add the sparsity cost.
+
+    Parameters
+    ----------
+    mask_type : {'binary', 'weighted'}, default='binary'
+        Hard straight-through concrete samples, or ``sigmoid(logit)``.
+    temperature : float, default=0.5
+        Temperature of the relaxed Bernoulli whose gradient trains binary gates.
+    threshold : float, default=0.5
+        Keep probability above which a binary gate is open outside training
+        (validation), as in ``transform``.
+    sparsity : float, default=0.0
+        Initial weight of the mean-keep-probability penalty; the variable
+        ``sparsity_weight`` can be reassigned during training.
+    seed : int or None, default=None
+        Seed of the gate's noise.
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer`.
+    """
+
+    def __init__(
+        self,
+        mask_type: str = "binary",
+        temperature: float = 0.5,
+        threshold: float = 0.5,
+        sparsity: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.mask_type = mask_type
+        self.temperature = float(temperature)
+        self.threshold = float(threshold)
+        self.sparsity = float(sparsity)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape: Any) -> None:
+        """Create the penalty weight variable."""
+        self.sparsity_weight = self.add_weight(
+            name="sparsity_weight",
+            shape=(),
+            initializer=keras.initializers.Constant(self.sparsity),
+            trainable=False,
+        )
+
+    def call(self, logits: Any, training: bool | None = None) -> Any:
+        """Return the mask for ``logits`` and register the sparsity cost."""
+        probs = ops.sigmoid(logits)
+        self.add_loss(self.sparsity_weight * ops.mean(probs))
+        if self.mask_type == "weighted":
+            return probs
+        if training:
+            u = keras.random.uniform(
+                ops.shape(logits),
+                minval=_EPS,
+                maxval=1.0 - _EPS,
+                seed=self.seed_generator,
+            )
+            noise = ops.log(u) - ops.log(1.0 - u)
+            relaxed = ops.sigmoid((logits + noise) / self.temperature)
+            hard = ops.cast(relaxed > 0.5, relaxed.dtype)
+            return hard + relaxed - ops.stop_gradient(relaxed)
+        return ops.cast(probs >= self.threshold, probs.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the layer's configuration."""
+        config = super().get_config()
+        config.update(
+            mask_type=self.mask_type,
+            temperature=self.temperature,
+            threshold=self.threshold,
+            sparsity=self.sparsity,
+            seed=self.seed,
+        )
+        return config

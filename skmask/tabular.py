@@ -1,0 +1,233 @@
+"""Learned masks over the features of tabular rows."""
+
+from __future__ import annotations
+
+from skmask._base import BaseMaskTransformer
+
+
+class LearnedMaskTransformer(BaseMaskTransformer):
+    """Learn a mask over the features of each row with a Keras network.
+
+    A mask network (an MLP by default) outputs one keep probability per
+    feature. ``fit`` trains it in one of three ways: to match given masks
+    (supervised), to keep what a decoder needs to rebuild ``X``
+    (reconstruction), or to keep what a predictor needs to fit ``y`` (task).
+    ``transform`` runs the mask network and applies the mask to ``X``, so the
+    transformer slots into a :class:`~sklearn.pipeline.Pipeline` ahead of any
+    downstream estimator.
+
+    Keras and TensorFlow are imported on the first ``fit``, not on
+    ``import skmask``.
+
+    Parameters
+    ----------
+    network : 'mlp', keras.Model or callable, default='mlp'
+        The instance-wise mask network. ``'mlp'`` builds a ReLU MLP shaped by
+        ``hidden_units``. A ``keras.Model`` (possibly pre-trained; it is
+        copied, never trained in place) or a callable ``f(input_shape) ->
+        keras.Model`` must map a batch of rows to one mask *logit* per
+        feature. Used when ``granularity='instance'``.
+    hidden_units : int or tuple of int, default=(64,)
+        Hidden layer widths of the ``'mlp'`` mask network.
+    mask_type : {'binary', 'weighted'}, default='binary'
+        ``'binary'``: keep/drop, the soft mask thresholded at ``threshold``
+        (gates train as hard straight-through concrete samples).
+        ``'weighted'``: soft values in [0, 1] that attenuate entries.
+    threshold : float in [0, 1], default=0.5
+        Keep the entries whose soft mask value is at or above it. Used by
+        binary masks, and by ``output='nan'``/``'select'`` and
+        :meth:`get_support` for either mask type. Changing it needs no refit.
+    granularity : {'instance', 'global'}, default='instance'
+        ``'instance'``: one mask per row, computed from the row.
+        ``'global'``: one learned mask shared by all rows (feature selection).
+    objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
+        How the mask is trained. ``'auto'``: supervised when ``mask`` is
+        passed to ``fit``, task when ``y`` is, reconstruction otherwise.
+    sparsity : float >= 0, default=0.1
+        Weight of the cost on the mean keep probability (the expected fraction
+        of entries kept) for the reconstruction and task objectives. Larger
+        values keep fewer entries. Unused by the supervised objective.
+    output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
+        How ``transform`` applies the mask: ``'multiply'`` returns ``X * m``;
+        ``'fill'`` replaces dropped entries by ``fill_value`` (weighted masks
+        move entries toward it); ``'nan'`` sets dropped entries to NaN, for
+        NaN-aware downstream models such as
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`;
+        ``'select'`` keeps only the selected columns (global masks only);
+        ``'concat'`` returns ``X * m`` followed by the mask as extra columns.
+    fill_value : float, array-like of shape (n_features,) or None, default=None
+        Baseline for ``output='fill'``; ``None`` uses each column's training
+        mean.
+    target_type : {'auto', 'classification', 'regression'}, default='auto'
+        How the task objective reads ``y``; ``'auto'`` follows
+        :func:`~sklearn.utils.multiclass.type_of_target` (integers and strings
+        are class labels, floats are regression targets).
+    predictor_units : int or tuple of int, default=(64, 64)
+        Hidden layer widths of the network trained beside the mask: the
+        predictor of ``y`` (task) or the decoder of ``X`` (reconstruction).
+    epochs : int, default=100
+        Maximum number of passes over the training data.
+    batch_size : int, default=128
+        Rows per gradient step.
+    learning_rate : float, default=0.003
+        Adam's learning rate.
+    validation_fraction : float in [0, 1) or None, default=0.1
+        Fraction of rows held out for early stopping. ``0`` or ``None``
+        trains for ``epochs`` epochs.
+    patience : int or None, default=10
+        Epochs without improvement of the held-out loss before training stops
+        (the best weights are kept). ``None`` disables early stopping.
+    freeze_network : bool, default=False
+        Keep the weights of a user-supplied ``network`` fixed (a pre-trained
+        mask); only the decoder/predictor trains.
+    scale_input : bool, default=True
+        Standardise columns before the mask network, decoder and predictor see
+        them (masked entries then stand at the column mean). Turn off for a
+        pre-trained ``network`` that expects raw values.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, gate noise, shuffling and the validation
+        split. An int gives bit-identical fits across processes on the same
+        machine type and TensorFlow thread count. ``None`` gives a different
+        fit each time.
+    verbose : int, default=0
+        0 is silent; 1 prints one line per epoch.
+
+    Attributes
+    ----------
+    mask_network_ : keras.Model
+        The trained mask network: maps standardised rows to mask logits.
+    objective_ : str
+        The objective used (``'auto'`` resolved).
+    decoder_ : keras.Model
+        The decoder, for ``objective_ == 'reconstruction'`` only; see
+        :meth:`reconstruct`.
+    predictor_ : keras.Model
+        The predictor of ``y``, for ``objective_ == 'task'`` only.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, for a task objective on a classification target only.
+    global_mask_ : ndarray of shape (n_features_in_,)
+        Soft mask values, for ``granularity='global'`` only.
+    keep_fraction_ : float
+        Fraction of training entries kept at ``threshold``.
+    fill_values_ : ndarray of shape (n_features_in_,)
+        Baseline per column for ``output='fill'``.
+    input_mean_, input_scale_ : ndarray of shape (n_features_in_,)
+        Standardisation applied before the networks.
+    history_ : dict of str to list of float
+        Training and validation losses per epoch.
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    See Also
+    --------
+    sklearn.feature_selection.SelectFromModel : Global feature selection from
+        a fitted model's importances.
+
+    Notes
+    -----
+    Binary gates are trained as hard samples of a relaxed Bernoulli variable
+    with the straight-through estimator (Jang et al. 2017; Maddison et al.
+    2017), with a sparsity cost on the keep probability (as in L0
+    regularisation, Louizos et al. 2018). The sparsity cost is warmed up from
+    zero over the first 20 % of the epochs and gates start mostly open, so the
+    decoder/predictor learns from all features before gates close.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmask import LearnedMaskTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 4))
+    >>> M = (rng.uniform(size=(200, 4)) < 0.5).astype(float)
+    >>> t = LearnedMaskTransformer(epochs=2, random_state=0)  # doctest: +SKIP
+    >>> t.fit(X, mask=M).transform(X).shape  # doctest: +SKIP
+    (200, 4)
+    """
+
+    def __init__(
+        self,
+        *,
+        network="mlp",
+        hidden_units=(64,),
+        mask_type="binary",
+        threshold=0.5,
+        granularity="instance",
+        objective="auto",
+        sparsity=0.1,
+        output="multiply",
+        fill_value=None,
+        target_type="auto",
+        predictor_units=(64, 64),
+        epochs=100,
+        batch_size=128,
+        learning_rate=3e-3,
+        validation_fraction=0.1,
+        patience=10,
+        freeze_network=False,
+        scale_input=True,
+        random_state=None,
+        verbose=0,
+    ):
+        self.network = network
+        self.hidden_units = hidden_units
+        self.mask_type = mask_type
+        self.threshold = threshold
+        self.granularity = granularity
+        self.objective = objective
+        self.sparsity = sparsity
+        self.output = output
+        self.fill_value = fill_value
+        self.target_type = target_type
+        self.predictor_units = predictor_units
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.freeze_network = freeze_network
+        self.scale_input = scale_input
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _build_default_network(self, input_shape, hidden_units, initial_logit):
+        from skmask.networks import build_mlp_mask_network
+
+        return build_mlp_mask_network(
+            input_shape[0], hidden_units, initial_logit=initial_logit
+        )
+
+    def _build_companion(self, input_shape, n_outputs, hidden_units, name):
+        from skmask.networks import build_mlp
+
+        # The companion sees concat([x * m, m]): twice the features.
+        return build_mlp(2 * input_shape[0], hidden_units, n_outputs, name=name)
+
+    def reconstruct(self, X):
+        """Rebuild ``X`` from its masked version with the fitted decoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input.
+
+        Returns
+        -------
+        X_rebuilt : ndarray of shape (n_samples, n_features)
+            The decoder's reconstruction, in the units of ``X``.
+        """
+        import numpy as np
+
+        from skmask._base import check_is_fitted
+
+        check_is_fitted(self, "decoder_")
+        X = self._validate_X(X, reset=False)
+        Z = self._network_input(X)
+        keep = self.get_mask(X).astype(np.float32)
+        view = np.concatenate([Z * keep, keep], axis=1)
+        Z_hat = np.asarray(self.decoder_(view, training=False), dtype=np.float64)
+        return Z_hat * self.input_scale_ + self.input_mean_
