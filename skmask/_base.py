@@ -198,7 +198,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         check_consistent_length(np.empty(n_samples), y)
         kind = self.target_type
         if kind == "auto":
-            target = type_of_target(y, input_name="y")
+            target = type_of_target(y, input_name="y", raise_unknown=True)
             if target in ("binary", "multiclass"):
                 kind = "classification"
             elif target in ("continuous", "continuous-multioutput"):
@@ -207,8 +207,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 kind = "multilabel"
             else:
                 raise ValueError(
-                    f"Unsupported target type {target!r} for objective='task'; "
-                    "expected class labels, numbers, or a multilabel indicator."
+                    f"Unknown label type: unsupported target type {target!r} for "
+                    "objective='task'; expected class labels, numbers, or a "
+                    "multilabel indicator."
                 )
         if kind == "regression":
             y = check_array(
@@ -358,7 +359,6 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 gate = MaskGate(
                     mask_type=self.mask_type,
                     threshold=self.threshold,
-                    sparsity=0.0,
                     seed=seed,
                     name="gate",
                 )
@@ -392,6 +392,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 learning_rate=self.learning_rate,
                 sparsity=self.sparsity,
                 patience=self.patience,
+                seed=seed,
                 verbose=self.verbose,
             )
 

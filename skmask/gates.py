@@ -10,9 +10,9 @@ layers turn logits into masks that the decoder or predictor sees:
   downstream network learns on exactly the kind of input ``transform``
   produces, and the backward pass uses the gradient of the relaxed sample.
 
-Both add ``sparsity * mean(sigmoid(logit))`` to the model's losses: the
-expected fraction of entries kept. The weight lives in a non-trainable
-variable so that a callback can warm it up from zero.
+The sparsity cost on ``sigmoid(logit)`` is added by the training loop
+(:mod:`skmask.objectives`), not here, so that it can be warmed up and
+reported without touching the layers.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class GlobalLogits(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="skmask")
 class MaskGate(keras.layers.Layer):
-    """Turn mask logits into a mask, and add the sparsity cost.
+    """Turn mask logits into a mask.
 
     Parameters
     ----------
@@ -102,9 +102,6 @@ class MaskGate(keras.layers.Layer):
     threshold : float, default=0.5
         Keep probability above which a binary gate is open outside training
         (validation), as in ``transform``.
-    sparsity : float, default=0.0
-        Initial weight of the mean-keep-probability penalty; the variable
-        ``sparsity_weight`` can be reassigned during training.
     seed : int or None, default=None
         Seed of the gate's noise.
     **kwargs : dict
@@ -116,7 +113,6 @@ class MaskGate(keras.layers.Layer):
         mask_type: str = "binary",
         temperature: float = 0.5,
         threshold: float = 0.5,
-        sparsity: float = 0.0,
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
@@ -124,23 +120,12 @@ class MaskGate(keras.layers.Layer):
         self.mask_type = mask_type
         self.temperature = float(temperature)
         self.threshold = float(threshold)
-        self.sparsity = float(sparsity)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def build(self, input_shape: Any) -> None:
-        """Create the penalty weight variable."""
-        self.sparsity_weight = self.add_weight(
-            name="sparsity_weight",
-            shape=(),
-            initializer=keras.initializers.Constant(self.sparsity),
-            trainable=False,
-        )
-
     def call(self, logits: Any, training: bool | None = None) -> Any:
-        """Return the mask for ``logits`` and register the sparsity cost."""
+        """Return the mask for ``logits``."""
         probs = ops.sigmoid(logits)
-        self.add_loss(self.sparsity_weight * ops.mean(probs))
         if self.mask_type == "weighted":
             return probs
         if training:
@@ -163,7 +148,6 @@ class MaskGate(keras.layers.Layer):
             mask_type=self.mask_type,
             temperature=self.temperature,
             threshold=self.threshold,
-            sparsity=self.sparsity,
             seed=self.seed,
         )
         return config

@@ -10,17 +10,28 @@
 
 The decoder and predictor receive the mask itself beside the masked input, so
 that a dropped entry is never confused with an entry whose value is zero.
-Inputs reach these graphs standardised, so a dropped entry is replaced by the
+Inputs reach these graphs standardised, so a dropped entry stands at the
 column mean.
+
+Every graph is a Keras model returning ``(prediction, mask, logits)``. The
+loop in :func:`train` is our own rather than ``Model.fit``: it adds the
+sparsity cost with a warm-up, stops early on held-out rows, reports the
+fraction of entries kept, runs small fits eagerly (tracing a graph costs more
+than a few eager steps) and compiles one ``tf.function`` with a fixed input
+signature for larger ones (no retracing on the last, partial batch).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import sys
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from skmask.gates import MaskGate
@@ -29,6 +40,11 @@ from skmask.gates import MaskGate
 # the network beside the mask learns from (nearly) all entries before the gates
 # start to close: the guard against the collapse of jointly trained gates.
 WARMUP_FRACTION = 0.2
+# Fits with at most this many gradient steps run eagerly: tracing a
+# tf.function costs about as much as ~100 eager steps of a small network.
+EAGER_MAX_STEPS = 64
+# Rows per forward pass when evaluating held-out loss.
+EVAL_BATCH_ROWS = 8192
 
 
 @dataclass
@@ -49,25 +65,35 @@ class TargetSpec:
 
 @dataclass
 class TrainingGraph:
-    """A compiled-ready training model and what belongs to it.
+    """A training model and what belongs to it.
 
     Parameters
     ----------
     model : keras.Model
-        The model that ``fit`` trains.
-    loss : keras.losses.Loss
-        Its data loss; the sparsity cost is added by the gate.
-    gate : MaskGate or None
-        The gate whose sparsity weight is warmed up, if any.
+        Maps inputs to ``(prediction, mask, logits)``.
+    loss : callable
+        ``loss(y_true, prediction)`` per row (no reduction over rows).
+    sparse : bool
+        Whether the sparsity cost applies (not for supervised masks).
     companion : keras.Model or None
         The decoder or predictor trained beside the mask.
     """
 
     model: Any
     loss: Any
-    gate: Any = None
+    sparse: bool
     companion: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _per_row(loss: Any) -> Any:
+    """Wrap a Keras loss so that it returns one value per row."""
+
+    def per_row(y_true: Any, y_pred: Any) -> Any:
+        values = loss(y_true, y_pred)
+        axes = list(range(1, len(values.shape)))
+        return ops.mean(values, axis=axes) if axes else values
+
+    return per_row
 
 
 def supervised_graph(mask_network: Any, *, mask_type: str) -> TrainingGraph:
@@ -85,25 +111,32 @@ def supervised_graph(mask_network: Any, *, mask_type: str) -> TrainingGraph:
     -------
     TrainingGraph
     """
-    if mask_type == "binary":
-        return TrainingGraph(
-            model=mask_network, loss=keras.losses.BinaryCrossentropy(from_logits=True)
-        )
-    inputs = keras.Input(mask_network.input_shape[1:])
-    probs = keras.layers.Activation("sigmoid")(mask_network(inputs))
-    model = keras.Model(inputs, probs, name="supervised_mask")
-    return TrainingGraph(model=model, loss=keras.losses.MeanSquaredError())
-
-
-def _masked_view(mask_network: Any, gate: MaskGate) -> tuple[Any, Any]:
     inputs = keras.Input(mask_network.input_shape[1:], name="x")
-    mask = gate(mask_network(inputs))
+    logits = mask_network(inputs)
+    probs = keras.layers.Activation("sigmoid", name="probs")(logits)
+    if mask_type == "binary":
+        prediction = logits
+        loss = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
+    else:
+        prediction = probs
+        loss = keras.losses.MeanSquaredError(reduction=None)
+    model = keras.Model(inputs, [prediction, probs, logits], name="supervised")
+    return TrainingGraph(model=model, loss=_per_row(loss), sparse=False)
+
+
+def _masked_view(mask_network: Any, gate: MaskGate) -> tuple[Any, Any, Any, Any]:
+    inputs = keras.Input(mask_network.input_shape[1:], name="x")
+    logits = mask_network(inputs)
+    mask = gate(logits)
     masked = keras.layers.Multiply(name="x_times_m")([inputs, mask])
+    full_mask = mask
     if tuple(mask.shape) != tuple(inputs.shape):
         # A mask shared across channels: broadcast it before concatenating.
-        mask = ops.broadcast_to(mask, ops.shape(inputs))
-    view = keras.layers.Concatenate(axis=-1, name="masked_and_mask")([masked, mask])
-    return inputs, view
+        full_mask = ops.broadcast_to(mask, ops.shape(inputs))
+    view = keras.layers.Concatenate(axis=-1, name="masked_and_mask")(
+        [masked, full_mask]
+    )
+    return inputs, view, mask, logits
 
 
 def reconstruction_graph(
@@ -118,21 +151,20 @@ def reconstruction_graph(
     decoder : keras.Model
         Maps the concatenation of ``x * m`` and ``m`` (last axis) to ``x``.
     gate : MaskGate
-        Turns logits into masks and adds the sparsity cost.
+        Turns logits into masks.
 
     Returns
     -------
     TrainingGraph
     """
-    inputs, view = _masked_view(mask_network, gate)
-    model = keras.Model(inputs, decoder(view), name="reconstruction")
-    return TrainingGraph(
-        model=model, loss=keras.losses.MeanSquaredError(), gate=gate, companion=decoder
-    )
+    inputs, view, mask, logits = _masked_view(mask_network, gate)
+    model = keras.Model(inputs, [decoder(view), mask, logits], name="reconstruction")
+    loss = _per_row(keras.losses.MeanSquaredError(reduction=None))
+    return TrainingGraph(model=model, loss=loss, sparse=True, companion=decoder)
 
 
 def task_loss(target: TargetSpec) -> Any:
-    """Return the data loss for a predictor that outputs logits or values.
+    """Return the per-row data loss for a predictor of ``target``.
 
     Parameters
     ----------
@@ -141,13 +173,19 @@ def task_loss(target: TargetSpec) -> Any:
 
     Returns
     -------
-    keras.losses.Loss
+    callable
+        ``loss(y_true, prediction)`` with one value per row; the predictor
+        outputs logits for classification and values for regression.
     """
     if target.kind in ("binary", "multilabel"):
-        return keras.losses.BinaryCrossentropy(from_logits=True)
-    if target.kind == "multiclass":
-        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    return keras.losses.MeanSquaredError()
+        loss = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
+    elif target.kind == "multiclass":
+        loss = keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction=None
+        )
+    else:
+        loss = keras.losses.MeanSquaredError(reduction=None)
+    return _per_row(loss)
 
 
 def task_graph(
@@ -163,7 +201,7 @@ def task_graph(
         Maps the concatenation of ``x * m`` and ``m`` to ``target.n_outputs``
         logits (classification) or values (regression).
     gate : MaskGate
-        Turns logits into masks and adds the sparsity cost.
+        Turns logits into masks.
     target : TargetSpec
         The kind of target.
 
@@ -171,34 +209,15 @@ def task_graph(
     -------
     TrainingGraph
     """
-    inputs, view = _masked_view(mask_network, gate)
-    model = keras.Model(inputs, predictor(view), name="task")
-    return TrainingGraph(model=model, loss=task_loss(target), gate=gate, companion=predictor)
+    inputs, view, mask, logits = _masked_view(mask_network, gate)
+    model = keras.Model(inputs, [predictor(view), mask, logits], name="task")
+    return TrainingGraph(
+        model=model, loss=task_loss(target), sparse=True, companion=predictor
+    )
 
 
-class SparsityWarmup(keras.callbacks.Callback):
-    """Grow a gate's sparsity weight linearly from 0 over the first epochs.
-
-    Parameters
-    ----------
-    gate : MaskGate
-        The gate to drive.
-    sparsity : float
-        Final weight.
-    warmup_epochs : int
-        Epochs until the final weight is reached.
-    """
-
-    def __init__(self, gate: MaskGate, sparsity: float, warmup_epochs: int) -> None:
-        super().__init__()
-        self.gate = gate
-        self.sparsity = float(sparsity)
-        self.warmup_epochs = int(warmup_epochs)
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        """Set this epoch's weight."""
-        progress = min(1.0, epoch / self.warmup_epochs) if self.warmup_epochs else 1.0
-        self.gate.sparsity_weight.assign(self.sparsity * progress)
+def _spec(a: np.ndarray) -> tf.TensorSpec:
+    return tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype))
 
 
 def train(
@@ -213,66 +232,129 @@ def train(
     learning_rate: float,
     sparsity: float,
     patience: int | None,
+    seed: int,
     verbose: int,
 ) -> dict[str, list[float]]:
-    """Compile and fit a training graph, with warm-up and early stopping.
+    """Fit a training graph with sparsity warm-up and early stopping.
 
     Parameters
     ----------
     graph : TrainingGraph
         What to train.
     x, y : ndarray
-        Network inputs and targets (float32).
+        Network inputs and targets.
     sample_weight : ndarray or None
-        Per-row weights of the data loss.
+        Per-row weights of the data loss; the batch loss is
+        ``sum(w * loss) / n_rows``, as in Keras.
     validation : tuple of (x, y, sample_weight) or None
         Held-out rows for early stopping; ``None`` trains for ``epochs``.
     epochs, batch_size : int
-        As in ``keras.Model.fit``.
+        Passes over the data and rows per step.
     learning_rate : float
         Adam's learning rate.
     sparsity : float
-        Final weight of the sparsity cost.
+        Final weight of the cost on the mean keep probability.
     patience : int or None
-        Epochs without improvement of the validation loss before stopping,
-        counted after the warm-up; ``None`` never stops early.
+        Epochs without improvement of the held-out loss before stopping,
+        counted after the warm-up; the best weights are restored.
+    seed : int
+        Seed of the row shuffling.
     verbose : int
-        0 silent, 1 or more one line per epoch.
+        0 silent; 1 or more prints one line per epoch.
 
     Returns
     -------
     history : dict of str to list of float
-        Per-epoch losses, as ``keras.callbacks.History.history``.
+        Per epoch: ``loss`` (data loss plus sparsity cost), ``keep_fraction``
+        (mean mask value during training), and ``val_loss`` when held-out
+        rows are used.
     """
-    graph.model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss=graph.loss,
-    )
-    callbacks = []
-    warmup_epochs = 0
-    if graph.gate is not None:
-        warmup_epochs = int(round(WARMUP_FRACTION * epochs))
-        callbacks.append(SparsityWarmup(graph.gate, sparsity, warmup_epochs))
-    if patience is not None and validation is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss",
-                patience=patience,
-                restore_best_weights=True,
-                start_from_epoch=warmup_epochs,
-            )
+    model = graph.model
+    n = x.shape[0]
+    if sample_weight is None:
+        sample_weight = np.ones(n, dtype=np.float32)
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    optimizer.build(model.trainable_variables)
+    weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
+    sparse = graph.sparse and sparsity > 0
+
+    def step(xb: Any, yb: Any, wb: Any) -> tuple[Any, Any]:
+        with tf.GradientTape() as tape:
+            prediction, mask, logits = model(xb, training=True)
+            per_row = graph.loss(yb, prediction)
+            loss = ops.sum(per_row * wb) / ops.cast(ops.shape(xb)[0], "float32")
+            if sparse:
+                loss = loss + weight * ops.mean(ops.sigmoid(logits))
+        variables = model.trainable_variables
+        grads = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
+        return loss, ops.mean(mask)
+
+    steps_per_epoch = math.ceil(n / batch_size)
+    if epochs * steps_per_epoch > EAGER_MAX_STEPS:
+        step = tf.function(
+            step,
+            input_signature=[_spec(x), _spec(y), _spec(sample_weight)],
+            reduce_retracing=True,
         )
-    history = graph.model.fit(
-        x,
-        y,
-        sample_weight=sample_weight,
-        validation_data=None
-        if validation is None
-        else tuple(v for v in validation if v is not None),
-        epochs=epochs,
-        batch_size=batch_size,
-        shuffle=True,
-        callbacks=callbacks,
-        verbose=2 if verbose else 0,
-    )
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+    def evaluate(xv: np.ndarray, yv: np.ndarray, wv: np.ndarray | None) -> float:
+        total = 0.0
+        penalty = 0.0
+        for start in range(0, xv.shape[0], EVAL_BATCH_ROWS):
+            sl = slice(start, start + EVAL_BATCH_ROWS)
+            prediction, _, logits = model(xv[sl], training=False)
+            per_row = np.asarray(graph.loss(yv[sl], prediction))
+            total += float(np.sum(per_row * (1.0 if wv is None else wv[sl])))
+            probs = np.asarray(ops.sigmoid(logits))
+            penalty += float(np.sum(np.mean(probs, axis=tuple(range(1, probs.ndim)))))
+        loss = total / xv.shape[0]
+        if sparse:
+            # Held-out loss always uses the final weight, so it is comparable
+            # across epochs once the warm-up is over.
+            loss += sparsity * penalty / xv.shape[0]
+        return loss
+
+    rng = np.random.RandomState(seed)
+    warmup_epochs = int(round(WARMUP_FRACTION * epochs)) if sparse else 0
+    history: dict[str, list[float]] = {"loss": [], "keep_fraction": []}
+    if validation is not None:
+        history["val_loss"] = []
+    best_loss, best_weights, waited = np.inf, None, 0
+    for epoch in range(epochs):
+        started = time.perf_counter()
+        if sparse:
+            progress = min(1.0, epoch / warmup_epochs) if warmup_epochs else 1.0
+            weight.assign(sparsity * progress)
+        order = rng.permutation(n)
+        losses, kept = [], []
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            loss, keep = step(x[idx], y[idx], sample_weight[idx])
+            losses.append(float(loss) * len(idx))
+            kept.append(float(keep) * len(idx))
+        history["loss"].append(sum(losses) / n)
+        history["keep_fraction"].append(sum(kept) / n)
+        line = (
+            f"epoch {epoch + 1}/{epochs} - loss {history['loss'][-1]:.4f} - "
+            f"kept {history['keep_fraction'][-1]:.3f}"
+        )
+        stop = False
+        if validation is not None:
+            val_loss = evaluate(*validation)
+            history["val_loss"].append(val_loss)
+            line += f" - val_loss {val_loss:.4f}"
+            if patience is not None and epoch >= warmup_epochs:
+                if val_loss < best_loss:
+                    best_loss, best_weights, waited = val_loss, model.get_weights(), 0
+                else:
+                    waited += 1
+                    stop = waited >= patience
+        if verbose:
+            seconds = time.perf_counter() - started
+            print(f"{line} - {seconds:.2f}s", file=sys.stdout, flush=True)
+        if stop:
+            break
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    return history

@@ -1,0 +1,37 @@
+"""scikit-learn's estimator checks over the main configurations."""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmask import LearnedMaskTransformer
+
+# Tiny settings: the checks test the contract, not the quality of the mask.
+FAST = {"epochs": 2, "hidden_units": (8,), "predictor_units": (8,), "batch_size": 32}
+
+SAMPLE_WEIGHT_REASON = (
+    "Minibatch training: weighting a row by 2 is not bit-equivalent to repeating "
+    "it (scikit-learn grants the same to SGD-trained estimators); "
+    "tests/test_tabular.py checks that weights shift the mask like repetition."
+)
+
+
+def _instances():
+    for mask_type in ("binary", "weighted"):
+        for granularity in ("instance", "global"):
+            for output in ("multiply", "fill", "nan"):
+                yield LearnedMaskTransformer(
+                    mask_type=mask_type, granularity=granularity, output=output, **FAST
+                )
+    yield LearnedMaskTransformer(output="concat", **FAST)
+    yield LearnedMaskTransformer(granularity="global", output="select", **FAST)
+
+
+def _expected_failed_checks(estimator):
+    return {"check_sample_weight_equivalence_on_dense_data": SAMPLE_WEIGHT_REASON}
+
+
+@parametrize_with_checks(
+    list(_instances()), expected_failed_checks=_expected_failed_checks
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

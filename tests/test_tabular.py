@@ -1,0 +1,456 @@
+"""LearnedMaskTransformer on tabular data: quality, pipelines, pandas, errors."""
+
+import pickle
+import subprocess
+import sys
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import f1_score, r2_score
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+
+from skmask import EmptyMaskWarning, LearnedMaskTransformer
+
+SMALL = {"epochs": 3, "hidden_units": (8,), "predictor_units": (8,), "batch_size": 32}
+
+
+def _rows_with_masks(n, d=8, seed=0):
+    """Rows whose ground-truth mask is 'the entry is positive'."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, d))
+    return X, (X > 0).astype(float)
+
+
+def _duplicates_and_constants(n, seed=0):
+    rng = np.random.RandomState(seed)
+    base = rng.normal(size=(n, 5)) * rng.uniform(0.5, 3, size=5) + 1.0
+    return np.hstack([base, base, np.full((n, 5), 3.0)])
+
+
+@pytest.fixture(scope="module")
+def supervised_fit():
+    X, M = _rows_with_masks(2000)
+    est = LearnedMaskTransformer(epochs=30, random_state=0)
+    est.fit(X[:1500], mask=M[:1500])
+    return est, X[1500:], M[1500:]
+
+
+@pytest.fixture(scope="module")
+def reconstruction_fit():
+    X = _duplicates_and_constants(2000)
+    est = LearnedMaskTransformer(granularity="global", random_state=0)
+    est.fit(X[:1500])
+    return est, X[1500:]
+
+
+@pytest.fixture(scope="module")
+def small_fit():
+    """A cheap fitted transformer used read-only by the error tests."""
+    X, M = _rows_with_masks(100, d=4)
+    est = LearnedMaskTransformer(random_state=0, **SMALL).fit(X, mask=M)
+    return est, X
+
+
+# ------------------------------------------------------------------ quality
+def test_supervised_binary_mask_matches_ground_truth(supervised_fit):
+    est, X_test, M_test = supervised_fit
+    assert est.objective_ == "supervised"
+    pred = est.get_mask(X_test)
+    assert set(np.unique(pred)) <= {0.0, 1.0}
+    assert f1_score(M_test.ravel(), pred.ravel()) >= 0.95
+
+
+def test_reconstruction_keeps_one_of_each_duplicate_and_no_constant(
+    reconstruction_fit,
+):
+    est, X_test = reconstruction_fit
+    assert est.objective_ == "reconstruction"
+    kept = set(est.get_support(indices=True))
+    assert 5 <= len(kept) <= 7
+    for j in range(5):
+        assert j in kept or j + 5 in kept
+    assert not kept & set(range(10, 15))
+    rebuilt = est.reconstruct(X_test)
+    for j in range(10):
+        assert r2_score(X_test[:, j], rebuilt[:, j]) >= 0.95
+
+
+def test_select_output_and_feature_names(reconstruction_fit):
+    est, X_test = reconstruction_fit
+    selected = clone(est).set_params(output="select")
+    # Post-network parameters act at transform time on the fitted network.
+    selected.__dict__.update(
+        {k: v for k, v in est.__dict__.items() if k.endswith("_")}
+    )
+    Xt = selected.transform(X_test)
+    support = est.get_support()
+    np.testing.assert_array_equal(Xt, X_test[:, support])
+    names = selected.get_feature_names_out()
+    assert list(names) == [f"x{j}" for j in np.flatnonzero(support)]
+
+
+def test_weighted_mask_values_in_unit_interval(supervised_fit):
+    X, M = _rows_with_masks(300)
+    est = LearnedMaskTransformer(mask_type="weighted", random_state=0, **SMALL)
+    soft = est.fit(X, mask=M).get_mask(X)
+    assert soft.shape == X.shape
+    assert (soft >= 0).all() and (soft <= 1).all()
+    np.testing.assert_allclose(est.transform(X), X * soft)
+
+
+# -------------------------------------------------------------- the outputs
+@pytest.mark.parametrize("output", ["multiply", "fill", "nan", "concat"])
+def test_outputs_apply_the_same_mask(supervised_fit, output):
+    est, X_test, _ = supervised_fit
+    keep = est.get_mask(X_test).astype(bool)
+    est = clone(est).set_params(output=output)
+    est.__dict__.update(
+        {k: v for k, v in supervised_fit[0].__dict__.items() if k.endswith("_")}
+    )
+    Xt = est.transform(X_test)
+    if output == "multiply":
+        np.testing.assert_array_equal(Xt, np.where(keep, X_test, 0.0))
+    elif output == "fill":
+        expected = np.where(keep, X_test, est.fill_values_)
+        np.testing.assert_allclose(Xt, expected)
+        np.testing.assert_allclose(est.fill_values_, X_test.mean(0), atol=0.2)
+    elif output == "nan":
+        assert np.isnan(Xt).sum() == (~keep).sum()
+        np.testing.assert_array_equal(Xt[keep], X_test[keep])
+    else:
+        assert Xt.shape == (X_test.shape[0], 2 * X_test.shape[1])
+        np.testing.assert_array_equal(Xt[:, X_test.shape[1] :], keep)
+        assert est.get_feature_names_out()[-1] == f"mask_x{X_test.shape[1] - 1}"
+
+
+def test_nan_output_feeds_hist_gradient_boosting(supervised_fit):
+    est, X_test, _ = supervised_fit
+    y = (X_test[:, 0] > 0).astype(int)
+    pipe = Pipeline(
+        [
+            ("mask", clone(est).set_params(output="nan")),
+            ("clf", HistGradientBoostingClassifier(max_iter=20)),
+        ]
+    )
+    M = (X_test > 0).astype(float)
+    pipe.fit(X_test, y, mask__mask=M)
+    assert pipe.score(X_test, y) > 0.9
+
+
+def test_float32_input_keeps_dtype(supervised_fit):
+    est, X_test, _ = supervised_fit
+    assert est.transform(X_test.astype(np.float32)).dtype == np.float32
+    assert est.transform(X_test).dtype == np.float64
+
+
+# --------------------------------------------------- pipelines and searches
+def test_pipeline_routes_mask_old_style_and_with_metadata_routing():
+    X, M = _rows_with_masks(120, d=4)
+    y = (X[:, 0] > 0).astype(int)
+    pipe = Pipeline(
+        [
+            ("mask", LearnedMaskTransformer(random_state=0, **SMALL)),
+            ("clf", LogisticRegression()),
+        ]
+    )
+    pipe.fit(X, y, mask__mask=M)
+    assert pipe.named_steps["mask"].objective_ == "supervised"
+
+    with config_context(enable_metadata_routing=True):
+        mask = LearnedMaskTransformer(random_state=0, **SMALL).set_fit_request(
+            mask=True, sample_weight=False
+        )
+        routed = Pipeline([("mask", mask), ("clf", LogisticRegression())])
+        routed.fit(X, y, mask=M)
+        assert routed.named_steps["mask"].objective_ == "supervised"
+        np.testing.assert_array_equal(
+            routed.named_steps["mask"].get_mask(X),
+            pipe.named_steps["mask"].get_mask(X),
+        )
+
+
+def test_grid_search_over_mask_parameters():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 6))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    pipe = Pipeline(
+        [
+            ("mask", LearnedMaskTransformer(random_state=0, **SMALL)),
+            ("clf", LogisticRegression()),
+        ]
+    )
+    grid = {
+        "mask__threshold": [0.3, 0.7],
+        "mask__hidden_units": [(4,), (8, 4)],
+        "mask__mask_type": ["binary", "weighted"],
+        "mask__output": ["multiply", "concat"],
+    }
+    search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
+    assert len(search.cv_results_["params"]) == 16
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    scores = cross_val_score(search.best_estimator_, X, y, cv=2)
+    assert scores.shape == (2,)
+
+
+def test_task_objective_with_string_labels_and_regression():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5))
+    labels = np.where(X[:, 0] > 0, "yes", "no")
+    pipe = Pipeline(
+        [
+            ("mask", LearnedMaskTransformer(random_state=0, **SMALL)),
+            ("clf", LogisticRegression()),
+        ]
+    )
+    pipe.fit(X, labels)
+    assert pipe.named_steps["mask"].objective_ == "task"
+    assert list(pipe.named_steps["mask"].classes_) == ["no", "yes"]
+    assert set(pipe.predict(X)) <= {"no", "yes"}
+
+    reg = Pipeline(
+        [
+            ("mask", LearnedMaskTransformer(random_state=0, **SMALL)),
+            ("lin", LinearRegression()),
+        ]
+    )
+    reg.fit(X, 3 * X[:, 1] + 0.5)
+    assert reg.named_steps["mask"].predictor_.output_shape == (None, 1)
+
+
+# ------------------------------------------------------------------- pandas
+def test_dataframe_in_and_out(small_fit):
+    X, M = _rows_with_masks(100, d=4)
+    df = pd.DataFrame(X, columns=list("abcd"), index=np.arange(100) + 1000)
+    est = LearnedMaskTransformer(random_state=0, **SMALL).set_output(
+        transform="pandas"
+    )
+    out = est.fit(df, mask=M).transform(df)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list("abcd")
+    assert (out.index == df.index).all()
+    np.testing.assert_array_equal(est.feature_names_in_, list("abcd"))
+    with pytest.raises(ValueError, match="feature names"):
+        est.transform(df[list("bacd")])
+
+
+# ------------------------------------------------------------- bad input
+def _bad_inputs():
+    X, _ = _rows_with_masks(100, d=4)
+    nan = X.copy()
+    nan[0, 0] = np.nan
+    inf = X.copy()
+    inf[1, 1] = np.inf
+    strings = X.astype(object)
+    strings[0, 0] = "a"
+    return {
+        "nan": (nan, ValueError, "NaN"),
+        "inf": (inf, ValueError, "infinity"),
+        "strings": (strings, ValueError, "could not convert|string"),
+        "empty": (np.empty((0, 4)), ValueError, "0 sample"),
+        "1-D": (X[:, 0], ValueError, "2D array"),
+        "wrong width": (X[:, :3], ValueError, "features"),
+        "sparse": (sp.csr_matrix(X), TypeError, "[Ss]parse"),
+        "complex": (X.astype(complex), ValueError, "[Cc]omplex"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_inputs()))
+def test_bad_input_at_transform_is_clear_and_harmless(small_fit, case):
+    est, X = small_fit
+    before = est.transform(X)
+    bad, error, match = _bad_inputs()[case]
+    with pytest.raises(error, match=match):
+        est.transform(bad)
+    np.testing.assert_array_equal(est.transform(X), before)
+
+
+@pytest.mark.parametrize("case", ["nan", "inf", "strings", "empty", "1-D", "sparse"])
+def test_bad_input_at_fit_leaves_estimator_unchanged(small_fit, case):
+    est, X = small_fit
+    est = pickle.loads(pickle.dumps(est))
+    before = est.transform(X)
+    state = set(est.__dict__)
+    bad, error, match = _bad_inputs()[case]
+    with pytest.raises(error, match=match):
+        est.fit(bad)
+    assert set(est.__dict__) == state
+    np.testing.assert_array_equal(est.transform(X), before)
+
+
+@pytest.mark.parametrize(
+    ("params", "fit_kwargs", "match"),
+    [
+        ({"threshold": 1.5}, {}, "threshold"),
+        ({"threshold": -0.1}, {}, "threshold"),
+        ({"output": "select"}, {}, "granularity='global'"),
+        ({"epochs": 0}, {}, "epochs"),
+        ({"hidden_units": (8, -1)}, {}, "hidden_units"),
+        ({}, {"mask": np.ones((100, 3))}, "shape"),
+        ({}, {"mask": np.full((100, 4), 0.5)}, "0/1"),
+        ({"objective": "supervised"}, {}, "ground-truth masks"),
+        ({"objective": "task"}, {}, "needs a target"),
+        ({}, {"y": np.zeros(100)}, "one class|Unknown"),
+    ],
+)
+def test_bad_parameters_and_masks_raise_before_training(
+    small_fit, params, fit_kwargs, match
+):
+    est, X = small_fit
+    est = pickle.loads(pickle.dumps(est))
+    before = est.transform(X)
+    est.set_params(**params)
+    fit_kwargs = dict(fit_kwargs)
+    y = fit_kwargs.pop("y", None)
+    if y is not None:
+        y = y.astype(int).astype(str)
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y, **fit_kwargs)
+    est.set_params(**{k: LearnedMaskTransformer().get_params()[k] for k in params})
+    est.set_params(**SMALL)
+    np.testing.assert_array_equal(est.transform(X), before)
+
+
+def test_empty_mask_warns():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    est = LearnedMaskTransformer(sparsity=50.0, epochs=20, random_state=0)
+    with pytest.warns(EmptyMaskWarning, match="keeps no entry"):
+        est.fit(X)
+    assert est.keep_fraction_ == 0.0
+
+
+# ------------------------------------------------ persistence, determinism
+def test_pickle_and_joblib_round_trip(small_fit, tmp_path):
+    est, X = small_fit
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.transform(X), est.transform(X))
+    joblib.dump(est, tmp_path / "mask.joblib")
+    again = joblib.load(tmp_path / "mask.joblib")
+    np.testing.assert_array_equal(again.predict_mask(X), est.predict_mask(X))
+    unfitted = pickle.loads(pickle.dumps(LearnedMaskTransformer(threshold=0.2)))
+    assert unfitted.threshold == 0.2
+
+
+_DETERMINISM_SCRIPT = """
+import numpy as np
+from skmask import LearnedMaskTransformer
+rng = np.random.RandomState(0)
+X = rng.normal(size=(300, 5))
+y = (X[:, 0] * X[:, 1] > 0).astype(int)
+est = LearnedMaskTransformer(epochs=4, hidden_units=(8,), random_state=7).fit(X, y)
+print(est.predict_mask(X).tobytes().hex()[:20000])
+"""
+
+
+def test_same_random_state_gives_identical_masks_in_two_processes():
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _DETERMINISM_SCRIPT],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    assert len(runs[0]) > 1000
+
+
+def test_fit_does_not_disturb_global_numpy_random_state(small_fit):
+    X, M = _rows_with_masks(60, d=4)
+    np.random.seed(123)
+    expected = np.random.rand(3)
+    np.random.seed(123)
+    LearnedMaskTransformer(random_state=0, **SMALL).fit(X, mask=M)
+    np.testing.assert_array_equal(np.random.rand(3), expected)
+
+
+def test_import_skmask_does_not_import_tensorflow():
+    code = (
+        "import sys, skmask; "
+        "bad = [m for m in ('tensorflow', 'keras', 'matplotlib', 'scikeras') "
+        "if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+# ------------------------------------------------------------ user networks
+def test_user_keras_model_is_copied_and_can_be_frozen():
+    import keras
+
+    X, M = _rows_with_masks(200, d=4)
+    inputs = keras.Input((4,))
+    net = keras.Model(inputs, keras.layers.Dense(4)(inputs))
+    weights = [w.copy() for w in net.get_weights()]
+    est = LearnedMaskTransformer(network=net, random_state=0, **SMALL).fit(X, mask=M)
+    # The user's model is never trained in place ...
+    for a, b in zip(net.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # ... but the fitted copy is.
+    assert not np.array_equal(est.mask_network_.get_weights()[0], weights[0])
+    frozen = LearnedMaskTransformer(
+        network=net, freeze_network=True, random_state=0, **SMALL
+    ).fit(X)
+    np.testing.assert_array_equal(frozen.mask_network_.get_weights()[0], weights[0])
+    assert clone(est).network is not net
+
+
+def test_network_builder_callable_and_shape_check():
+    import keras
+
+    def builder(input_shape):
+        inputs = keras.Input(input_shape)
+        return keras.Model(inputs, keras.layers.Dense(input_shape[0])(inputs))
+
+    X, M = _rows_with_masks(100, d=4)
+    est = LearnedMaskTransformer(network=builder, random_state=0, **SMALL)
+    assert est.fit(X, mask=M).get_mask(X).shape == X.shape
+
+    def wrong(input_shape):
+        inputs = keras.Input(input_shape)
+        return keras.Model(inputs, keras.layers.Dense(2)(inputs))
+
+    with pytest.raises(ValueError, match="one logit per input entry"):
+        LearnedMaskTransformer(network=wrong, **SMALL).fit(X, mask=M)
+
+
+# --------------------------------------------------------- sample weights
+def test_sample_weights_shift_the_mask_like_repeated_rows():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    # Rows of group A keep feature 0, rows of group B drop it.
+    M = np.ones_like(X)
+    M[100:, 0] = 0
+    params = {"granularity": "global", "epochs": 60, "random_state": 0}
+    weights = np.r_[np.full(100, 3.0), np.ones(100)]
+    weighted = LearnedMaskTransformer(**params).fit(X, mask=M, sample_weight=weights)
+    repeated = LearnedMaskTransformer(**params).fit(
+        np.r_[X[:100], X[:100], X[:100], X[100:]],
+        mask=np.r_[M[:100], M[:100], M[:100], M[100:]],
+    )
+    unweighted = LearnedMaskTransformer(**params).fit(X, mask=M)
+    # Feature 0 is kept in 3/4 of the weighted rows, 1/2 of the plain rows.
+    assert weighted.global_mask_[0] == pytest.approx(0.75, abs=0.05)
+    assert repeated.global_mask_[0] == pytest.approx(0.75, abs=0.05)
+    assert unweighted.global_mask_[0] == pytest.approx(0.5, abs=0.05)
+
+
+def test_no_warnings_from_a_quiet_fit(capfd):
+    X, M = _rows_with_masks(100, d=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LearnedMaskTransformer(random_state=0, **SMALL).fit(X, mask=M).transform(X)
+    out, _ = capfd.readouterr()
+    assert out == ""
