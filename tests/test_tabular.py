@@ -322,7 +322,9 @@ def test_bad_parameters_and_masks_raise_before_training(
 def test_empty_mask_warns():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 4))
-    est = LearnedMaskTransformer(sparsity=50.0, epochs=20, random_state=0)
+    est = LearnedMaskTransformer(
+        sparsity=50.0, epochs=40, learning_rate=0.05, random_state=0
+    )
     with pytest.warns(EmptyMaskWarning, match="keeps no entry"):
         est.fit(X)
     assert est.keep_fraction_ == 0.0
