@@ -37,7 +37,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skmask._keras import PicklableModel, draw_seed, import_keras, is_keras_model, seeded
+from skmask._keras import (
+    PicklableModel,
+    draw_seed,
+    import_keras,
+    is_keras_model,
+    seeded,
+)
 from skmask.apply import SHAPE_KEEPING_OUTPUTS, apply_mask, binarize
 from skmask.exceptions import EmptyMaskWarning
 
@@ -69,7 +75,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     the parameters.
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
         "network": [StrOptions({"mlp"}), callable],
         "hidden_units": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "mask_type": [StrOptions({"binary", "weighted"})],
@@ -222,7 +228,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             y_enc = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
             return y_enc, TargetSpec("regression", y2.shape[1])
         if kind == "multilabel":
-            y_enc = check_array(y, dtype=FLOAT_DTYPES, input_name="y").astype(np.float32)
+            y_enc = check_array(y, dtype=FLOAT_DTYPES, input_name="y").astype(
+                np.float32
+            )
             return y_enc, TargetSpec("multilabel", y_enc.shape[1])
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
@@ -268,7 +276,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         if is_keras_model(network):
             # Never train the user's object in place (sklearn: fit must not
             # change parameters); a pickle round trip keeps its weights.
-            net = pickle.loads(pickle.dumps(network))  # noqa: S301
+            net = pickle.loads(pickle.dumps(network))
         else:
             net = network(input_shape)
             if not isinstance(net, keras.Model):
@@ -300,7 +308,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         fraction = self.validation_fraction
         if not fraction or self.patience is None:
             return np.arange(n_samples), None
-        n_val = int(round(fraction * n_samples))
+        n_val = round(fraction * n_samples)
         if n_val < 1 or n_samples - n_val < 2:
             return np.arange(n_samples), None
         perm = rng.permutation(n_samples)
@@ -354,7 +362,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             )
             gate = None
             if objective == "supervised":
-                graph = objectives.supervised_graph(mask_network, mask_type=self.mask_type)
+                graph = objectives.supervised_graph(
+                    mask_network, mask_type=self.mask_type
+                )
             else:
                 gate = MaskGate(
                     mask_type=self.mask_type,
@@ -581,4 +591,3 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-

@@ -77,18 +77,18 @@ def seeded(seed: int) -> Iterator[None]:
     """
     keras = import_keras()
     py_state = random.getstate()
-    np_state = np.random.get_state()
+    np_state = np.random.get_state()  # noqa: NPY002 (restoring the legacy global state)
     try:
         keras.utils.set_random_seed(seed)
         yield
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
 
 
 def _unpickle_model(payload: bytes) -> Any:
     import_keras()
-    return pickle.loads(payload)  # noqa: S301 - bytes we wrote ourselves
+    return pickle.loads(payload)
 
 
 class PicklableModel:

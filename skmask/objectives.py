@@ -316,7 +316,7 @@ def train(
         return loss
 
     rng = np.random.RandomState(seed)
-    warmup_epochs = int(round(WARMUP_FRACTION * epochs)) if sparse else 0
+    warmup_epochs = round(WARMUP_FRACTION * epochs) if sparse else 0
     history: dict[str, list[float]] = {"loss": [], "keep_fraction": []}
     if validation is not None:
         history["val_loss"] = []

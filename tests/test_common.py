@@ -1,6 +1,5 @@
 """scikit-learn's estimator checks over the main configurations."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmask import LearnedMaskTransformer

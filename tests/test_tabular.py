@@ -88,9 +88,7 @@ def test_select_output_and_feature_names(reconstruction_fit):
     est, X_test = reconstruction_fit
     selected = clone(est).set_params(output="select")
     # Post-network parameters act at transform time on the fitted network.
-    selected.__dict__.update(
-        {k: v for k, v in est.__dict__.items() if k.endswith("_")}
-    )
+    selected.__dict__.update({k: v for k, v in est.__dict__.items() if k.endswith("_")})
     Xt = selected.transform(X_test)
     support = est.get_support()
     np.testing.assert_array_equal(Xt, X_test[:, support])
@@ -230,9 +228,7 @@ def test_task_objective_with_string_labels_and_regression():
 def test_dataframe_in_and_out(small_fit):
     X, M = _rows_with_masks(100, d=4)
     df = pd.DataFrame(X, columns=list("abcd"), index=np.arange(100) + 1000)
-    est = LearnedMaskTransformer(random_state=0, **SMALL).set_output(
-        transform="pandas"
-    )
+    est = LearnedMaskTransformer(random_state=0, **SMALL).set_output(transform="pandas")
     out = est.fit(df, mask=M).transform(df)
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns) == list("abcd")
@@ -369,11 +365,11 @@ def test_same_random_state_gives_identical_masks_in_two_processes():
 
 def test_fit_does_not_disturb_global_numpy_random_state(small_fit):
     X, M = _rows_with_masks(60, d=4)
-    np.random.seed(123)
-    expected = np.random.rand(3)
-    np.random.seed(123)
+    np.random.seed(123)  # noqa: NPY002
+    expected = np.random.rand(3)  # noqa: NPY002
+    np.random.seed(123)  # noqa: NPY002
     LearnedMaskTransformer(random_state=0, **SMALL).fit(X, mask=M)
-    np.testing.assert_array_equal(np.random.rand(3), expected)
+    np.testing.assert_array_equal(np.random.rand(3), expected)  # noqa: NPY002
 
 
 def test_import_skmask_does_not_import_tensorflow():

@@ -4,6 +4,10 @@ Builders take plain hyperparameters and return uncompiled Keras models; they
 know nothing of scikit-learn or pandas.
 """
 
-from skmask.networks.mlp import build_global_mask_network, build_mlp, build_mlp_mask_network
+from skmask.networks.mlp import (
+    build_global_mask_network,
+    build_mlp,
+    build_mlp_mask_network,
+)
 
 __all__ = ["build_global_mask_network", "build_mlp", "build_mlp_mask_network"]
