@@ -123,8 +123,34 @@ class MaskGate(keras.layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
+    def build(self, input_shape: Any) -> None:
+        """Create the switch between learned and random masks."""
+        # 1.0 while the network beside the mask is pre-trained on random
+        # masks (the mask network gets no gradient then), 0.0 afterwards.
+        self.random_rate = self.add_weight(
+            name="random_rate",
+            shape=(),
+            initializer="zeros",
+            trainable=False,
+        )
+
+    def _random_mask(self, logits: Any) -> Any:
+        """Random 0/1 masks, each row with its own keep rate in [0, 1]."""
+        shape = ops.shape(logits)
+        row_shape = (shape[0],) + (1,) * (len(logits.shape) - 1)
+        rate = keras.random.uniform(row_shape, seed=self.seed_generator)
+        u = keras.random.uniform(shape, seed=self.seed_generator)
+        return ops.cast(u < rate, logits.dtype)
+
     def call(self, logits: Any, training: bool | None = None) -> Any:
         """Return the mask for ``logits``."""
+        mask = self._learned_mask(logits, training)
+        if training:
+            mix = self.random_rate
+            mask = mix * self._random_mask(logits) + (1.0 - mix) * mask
+        return mask
+
+    def _learned_mask(self, logits: Any, training: bool | None) -> Any:
         probs = ops.sigmoid(logits)
         if self.mask_type == "weighted":
             return probs

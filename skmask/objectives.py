@@ -36,13 +36,19 @@ from keras import ops
 
 from skmask.gates import MaskGate
 
-# Fraction of the epochs over which the sparsity weight grows from 0, so that
-# the network beside the mask learns from (nearly) all entries before the gates
-# start to close: the guard against the collapse of jointly trained gates.
-WARMUP_FRACTION = 0.2
+# The guard against the collapse of jointly trained gates, in two phases:
+# first the decoder/predictor alone learns from inputs under *random* masks
+# (so it can judge any subset of entries, not only the full input), then the
+# sparsity weight grows from 0 while the gates, starting mostly open, learn.
+PRETRAIN_FRACTION = 0.2
+WARMUP_FRACTION = 0.1
 # Fits with at most this many gradient steps run eagerly: tracing a
 # tf.function costs about as much as ~100 eager steps of a small network.
 EAGER_MAX_STEPS = 64
+# Early stopping waits at least this many gradient steps without improvement
+# (and ``patience`` epochs): on small data an epoch is a few steps, too few for
+# gates to move.
+MIN_PATIENCE_STEPS = 300
 # Rows per forward pass when evaluating held-out loss.
 EVAL_BATCH_ROWS = 8192
 
@@ -77,12 +83,15 @@ class TrainingGraph:
         Whether the sparsity cost applies (not for supervised masks).
     companion : keras.Model or None
         The decoder or predictor trained beside the mask.
+    gate : MaskGate or None
+        The gate, whose ``random_rate`` the loop drives.
     """
 
     model: Any
     loss: Any
     sparse: bool
     companion: Any = None
+    gate: Any = None
 
 
 def _per_row(loss: Any) -> Any:
@@ -160,7 +169,9 @@ def reconstruction_graph(
     inputs, view, mask, logits = _masked_view(mask_network, gate)
     model = keras.Model(inputs, [decoder(view), mask, logits], name="reconstruction")
     loss = _per_row(keras.losses.MeanSquaredError(reduction=None))
-    return TrainingGraph(model=model, loss=loss, sparse=True, companion=decoder)
+    return TrainingGraph(
+        model=model, loss=loss, sparse=True, companion=decoder, gate=gate
+    )
 
 
 def task_loss(target: TargetSpec) -> Any:
@@ -212,7 +223,11 @@ def task_graph(
     inputs, view, mask, logits = _masked_view(mask_network, gate)
     model = keras.Model(inputs, [predictor(view), mask, logits], name="task")
     return TrainingGraph(
-        model=model, loss=task_loss(target), sparse=True, companion=predictor
+        model=model,
+        loss=task_loss(target),
+        sparse=True,
+        companion=predictor,
+        gate=gate,
     )
 
 
@@ -256,7 +271,8 @@ def train(
         Final weight of the cost on the mean keep probability.
     patience : int or None
         Epochs without improvement of the held-out loss before stopping,
-        counted after the warm-up; the best weights are restored.
+        counted after the warm-up and never fewer than
+        ``MIN_PATIENCE_STEPS`` gradient steps; the best weights are restored.
     seed : int
         Seed of the row shuffling.
     verbose : int
@@ -291,6 +307,8 @@ def train(
         return loss, ops.mean(mask)
 
     steps_per_epoch = math.ceil(n / batch_size)
+    if patience is not None:
+        patience = max(patience, math.ceil(MIN_PATIENCE_STEPS / steps_per_epoch))
     if epochs * steps_per_epoch > EAGER_MAX_STEPS:
         step = tf.function(
             step,
@@ -316,16 +334,20 @@ def train(
         return loss
 
     rng = np.random.RandomState(seed)
+    pretrain_epochs = round(PRETRAIN_FRACTION * epochs) if graph.gate is not None else 0
     warmup_epochs = round(WARMUP_FRACTION * epochs) if sparse else 0
+    settled = pretrain_epochs + warmup_epochs
     history: dict[str, list[float]] = {"loss": [], "keep_fraction": []}
     if validation is not None:
         history["val_loss"] = []
     best_loss, best_weights, waited = np.inf, None, 0
     for epoch in range(epochs):
         started = time.perf_counter()
+        if graph.gate is not None:
+            graph.gate.random_rate.assign(1.0 if epoch < pretrain_epochs else 0.0)
         if sparse:
-            progress = min(1.0, epoch / warmup_epochs) if warmup_epochs else 1.0
-            weight.assign(sparsity * progress)
+            ramp = (epoch - pretrain_epochs + 1) / (warmup_epochs + 1)
+            weight.assign(sparsity * float(np.clip(ramp, 0.0, 1.0)))
         order = rng.permutation(n)
         losses, kept = [], []
         for start in range(0, n, batch_size):
@@ -344,7 +366,7 @@ def train(
             val_loss = evaluate(*validation)
             history["val_loss"].append(val_loss)
             line += f" - val_loss {val_loss:.4f}"
-            if patience is not None and epoch >= warmup_epochs:
+            if patience is not None and epoch >= settled:
                 if val_loss < best_loss:
                     best_loss, best_weights, waited = val_loss, model.get_weights(), 0
                 else:

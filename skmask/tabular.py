@@ -76,7 +76,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         trains for ``epochs`` epochs.
     patience : int or None, default=10
         Epochs without improvement of the held-out loss before training stops
-        (the best weights are kept). ``None`` disables early stopping.
+        (the best weights are kept); on small data, never fewer epochs than
+        make 300 gradient steps. Counted after the warm-up of the sparsity
+        cost. ``None`` disables early stopping.
     freeze_network : bool, default=False
         Keep the weights of a user-supplied ``network`` fixed (a pre-trained
         mask); only the decoder/predictor trains.
