@@ -23,7 +23,7 @@ _SWITCH = 10  # x11, 0-based
 
 
 def _log_odds_y0(case: str, X: np.ndarray) -> np.ndarray:
-    """log L of the INVASE paper, where P(y = 0 | x) = L / (1 + L)."""
+    """Return log L of the INVASE paper, where P(y = 0 | x) = L / (1 + L)."""
     if case == "syn1":
         return X[:, 0] * X[:, 1]
     if case == "syn2":

@@ -74,7 +74,7 @@ def mask_fdr(mask_true, mask_pred):
     Returns
     -------
     float
-        Mean of ``|kept \\ true| / |kept|``, a row keeping nothing counting 0.
+        Mean of ``|kept - true| / |kept|``, a row keeping nothing counting 0.
     """
     tp, _, n_pred, _ = _counts(mask_true, mask_pred)
     fdr = np.where(n_pred > 0, (n_pred - tp) / np.maximum(n_pred, 1), 0.0)
@@ -112,7 +112,7 @@ def mask_iou(mask_true, mask_pred):
     Returns
     -------
     float
-        Mean of ``|true ∩ kept| / |true ∪ kept|``; a row where both are empty
+        Mean of ``|true and kept| / |true or kept|``; a row where both are empty
         counts 1.
     """
     tp, _, _, union = _counts(mask_true, mask_pred)

@@ -1,0 +1,87 @@
+"""INVASE benchmark: instance-wise task-driven masks on syn1-syn6.
+
+For each task: fit ``LearnedMaskTransformer`` with its default hyperparameters
+(binary, instance-wise, task objective) on n_train rows, then on n_test fresh
+rows report the mask's TPR/FDR (per-row means, %), the fit time, and the test
+AUROC of the same downstream model (HistGradientBoostingClassifier) trained on
+masked vs unmasked input. ``SelectFromModel(RandomForestClassifier())`` is
+measured in the same run as the reference (a global mask).
+
+    python benchmarks/invase.py            # n_train = n_test = 10000, d = 11
+    python benchmarks/invase.py --quick    # CI smoke run
+"""
+
+import argparse
+import time
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.feature_selection import SelectFromModel
+from sklearn.metrics import roc_auc_score
+
+from skmask import LearnedMaskTransformer
+from skmask.datasets import INVASE_KINDS, make_invase
+from skmask.metrics import mask_fdr, mask_tpr
+
+
+def _auroc(X_train, y_train, X_test, y_test):
+    model = HistGradientBoostingClassifier(random_state=0).fit(X_train, y_train)
+    return roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
+
+
+def run(kind, n, quick, seed):
+    X, y, M = make_invase(kind, n_samples=2 * n, random_state=seed)
+    X_tr, y_tr, X_te, y_te, M_te = X[:n], y[:n], X[n:], y[n:], M[n:]
+    params = {"epochs": 10} if quick else {}
+    started = time.perf_counter()
+    mask = LearnedMaskTransformer(random_state=seed, **params).fit(X_tr, y_tr)
+    seconds = time.perf_counter() - started
+    pred = mask.get_mask(X_te)
+    row = {
+        "kind": kind,
+        "tpr": 100 * mask_tpr(M_te, pred),
+        "fdr": 100 * mask_fdr(M_te, pred),
+        "seconds": seconds,
+        "auc_plain": _auroc(X_tr, y_tr, X_te, y_te),
+        "auc_masked": _auroc(mask.transform(X_tr), y_tr, mask.transform(X_te), y_te),
+    }
+    started = time.perf_counter()
+    rf = SelectFromModel(RandomForestClassifier(n_estimators=100, random_state=seed))
+    rf.fit(X_tr, y_tr)
+    support = np.broadcast_to(rf.get_support(), M_te.shape).astype(int)
+    row["rf_tpr"] = 100 * mask_tpr(M_te, support)
+    row["rf_fdr"] = 100 * mask_fdr(M_te, support)
+    row["rf_seconds"] = time.perf_counter() - started
+    row["rf_auc"] = _auroc(rf.transform(X_tr), y_tr, rf.transform(X_te), y_te)
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    parser.add_argument("--n", type=int, default=None, help="rows for train and test")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--kinds", default=",".join(INVASE_KINDS))
+    args = parser.parse_args()
+    n = args.n or (600 if args.quick else 10000)
+    kinds = args.kinds.split(",")[:2] if args.quick else args.kinds.split(",")
+    print(f"n_train = n_test = {n}, d = 11, seed {args.seed}")
+    header = (
+        f"{'task':<6}{'TPR %':>7}{'FDR %':>7}{'fit s':>7}{'AUC plain':>10}"
+        f"{'AUC mask':>9} | {'RF TPR':>7}{'RF FDR':>7}{'RF s':>6}{'RF AUC':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for kind in kinds:
+        r = run(kind, n, args.quick, args.seed)
+        print(
+            f"{r['kind']:<6}{r['tpr']:>7.1f}{r['fdr']:>7.1f}{r['seconds']:>7.1f}"
+            f"{r['auc_plain']:>10.3f}{r['auc_masked']:>9.3f} | "
+            f"{r['rf_tpr']:>7.1f}{r['rf_fdr']:>7.1f}{r['rf_seconds']:>6.1f}"
+            f"{r['rf_auc']:>7.3f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
