@@ -40,8 +40,8 @@ from skmask.gates import MaskGate
 # first the decoder/predictor alone learns from inputs under *random* masks
 # (so it can judge any subset of entries, not only the full input), then the
 # sparsity weight grows from 0 while the gates, starting mostly open, learn.
-PRETRAIN_FRACTION = 0.2
-WARMUP_FRACTION = 0.1
+PRETRAIN_FRACTION = 0.1
+WARMUP_FRACTION = 0.2
 # Fits with at most this many gradient steps run eagerly: tracing a
 # tf.function costs about as much as ~100 eager steps of a small network.
 EAGER_MAX_STEPS = 64

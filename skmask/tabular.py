@@ -135,9 +135,11 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     Binary gates are trained as hard samples of a relaxed Bernoulli variable
     with the straight-through estimator (Jang et al. 2017; Maddison et al.
     2017), with a sparsity cost on the keep probability (as in L0
-    regularisation, Louizos et al. 2018). The sparsity cost is warmed up from
-    zero over the first 20 % of the epochs and gates start mostly open, so the
-    decoder/predictor learns from all features before gates close.
+    regularisation, Louizos et al. 2018). For the reconstruction and task
+    objectives, the decoder/predictor is first trained alone on inputs under
+    random masks (the first 10 % of the epochs), then gates start mostly open
+    and the sparsity cost grows from zero over the next 20 %, so that gates do
+    not close before the network beside them has learned from the features.
 
     Examples
     --------
@@ -226,7 +228,12 @@ class LearnedMaskTransformer(BaseMaskTransformer):
 
         from skmask._base import check_is_fitted
 
-        check_is_fitted(self, "decoder_")
+        check_is_fitted(self)
+        if self.objective_ != "reconstruction":
+            raise ValueError(
+                "reconstruct needs a decoder, which only the reconstruction "
+                f"objective trains; this mask was fitted with {self.objective_!r}."
+            )
         X = self._validate_X(X, reset=False)
         Z = self._network_input(X)
         keep = self.get_mask(X).astype(np.float32)

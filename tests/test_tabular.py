@@ -315,6 +315,12 @@ def test_bad_parameters_and_masks_raise_before_training(
     np.testing.assert_array_equal(est.transform(X), before)
 
 
+def test_reconstruct_needs_the_reconstruction_objective(small_fit):
+    est, X = small_fit
+    with pytest.raises(ValueError, match="reconstruction objective"):
+        est.reconstruct(X)
+
+
 def test_empty_mask_warns():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 4))
