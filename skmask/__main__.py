@@ -36,7 +36,6 @@ def _tabular_demo(quick: bool, seed: int) -> dict:
     mask = LearnedMaskTransformer(
         granularity="global",
         output="select",
-        sparsity=1.0,
         epochs=60 if quick else 200,
         random_state=seed,
     )
@@ -74,10 +73,7 @@ def demo(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print("skmask demo: breast cancer (30 columns) + 20 pure-noise columns")
-    print(
-        "fitting a task-driven global mask (sparsity=1.0) in a Pipeline ...",
-        flush=True,
-    )
+    print("fitting a task-driven global mask in a Pipeline ...", flush=True)
     r = _tabular_demo(args.quick, args.seed)
     print()
     print(f"{'model':<44}{'test accuracy':>14}")

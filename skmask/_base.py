@@ -384,32 +384,42 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     graph = objectives.task_graph(
                         mask_network, predictor, gate, target_spec
                     )
-            validation = None
-            if val_idx is not None:
-                validation = (
-                    Z[val_idx],
-                    targets[val_idx],
-                    rows(sample_weight, val_idx),
+
+            def fit_graph(graph, targets, sparsity, **kwargs):
+                validation = None
+                if val_idx is not None:
+                    validation = (
+                        Z[val_idx],
+                        targets[val_idx],
+                        rows(sample_weight, val_idx),
+                    )
+                return objectives.train(
+                    graph,
+                    Z[train_idx],
+                    targets[train_idx],
+                    sample_weight=rows(sample_weight, train_idx),
+                    validation=validation,
+                    epochs=self.epochs,
+                    batch_size=self.batch_size,
+                    learning_rate=self.learning_rate,
+                    sparsity=sparsity,
+                    patience=self.patience,
+                    seed=seed,
+                    verbose=self.verbose,
+                    **kwargs,
                 )
-            history = objectives.train(
-                graph,
-                Z[train_idx],
-                targets[train_idx],
-                sample_weight=rows(sample_weight, train_idx),
-                validation=validation,
-                epochs=self.epochs,
-                batch_size=self.batch_size,
-                learning_rate=self.learning_rate,
-                sparsity=self.sparsity,
-                patience=self.patience,
-                seed=seed,
-                verbose=self.verbose,
-            )
+
+            if objective == "task":
+                history = self._fit_task(
+                    fit_graph, mask_network, predictor, gate, target_spec, Z, targets
+                )
+            else:
+                history = fit_graph(graph, targets, self.sparsity)
 
         self.objective_ = objective
         self.mask_network_ = mask_network
         self.history_ = history
-        self.n_iter_ = len(next(iter(history.values()))) if history else 0
+        self.n_iter_ = len(history["loss"])
         if objective == "reconstruction":
             self.decoder_ = graph.companion
         elif objective == "task":
@@ -429,6 +439,44 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _fit_task(self, fit_graph, mask_network, predictor, gate, target_spec, Z, y):
+        """Train a task-driven mask in three phases; return the history.
+
+        1. Teacher: the predictor learns ``y`` from the full input.
+        2. Surrogate: it goes on learning the teacher's outputs (soft targets,
+           far less noisy than labels) from inputs under random masks, so it
+           can judge any subset of features.
+        3. Selector: with the predictor frozen, the mask network learns to
+           keep what reproduces the teacher under the sparsity cost. A frozen
+           predictor cannot learn to read the prediction from *which* entries
+           are kept, the encoding failure of jointly trained selectors
+           (Jethani et al. 2021, REAL-X).
+        """
+        from skmask import objectives
+
+        teacher = objectives.teacher_graph(predictor, target_spec)
+        history = {f"teacher_{k}": v for k, v in fit_graph(teacher, y, 0.0).items()}
+        soft = objectives.soft_targets(teacher, Z, target_spec)
+        graph = objectives.task_graph(
+            mask_network, predictor, gate, target_spec, soft=True
+        )
+        surrogate = fit_graph(graph, soft, 0.0, pretrain_fraction=1.0)
+        history.update({f"surrogate_{k}": v for k, v in surrogate.items()})
+        predictor.trainable = False
+        try:
+            history.update(
+                fit_graph(
+                    graph,
+                    soft,
+                    self.sparsity,
+                    pretrain_fraction=0.0,
+                    local_gradient=objectives.local_gradient_applies(graph, Z),
+                )
+            )
+        finally:
+            predictor.trainable = True
+        return history
 
     def _check_fill_value(self, X):
         if self.fill_value is None:

@@ -49,6 +49,10 @@ EAGER_MAX_STEPS = 64
 # (and ``patience`` epochs): on small data an epoch is a few steps, too few for
 # gates to move.
 MIN_PATIENCE_STEPS = 300
+# The local-expectation gradient evaluates the frozen predictor twice per
+# mask entry and row; above this many entries it falls back to
+# straight-through.
+LOCAL_GRADIENT_MAX_ENTRIES = 128
 # Rows per forward pass when evaluating held-out loss.
 EVAL_BATCH_ROWS = 8192
 
@@ -85,6 +89,8 @@ class TrainingGraph:
         The decoder or predictor trained beside the mask.
     gate : MaskGate or None
         The gate, whose ``random_rate`` the loop drives.
+    mask_network : keras.Model or None
+        The mask network inside ``model``.
     """
 
     model: Any
@@ -92,6 +98,7 @@ class TrainingGraph:
     sparse: bool
     companion: Any = None
     gate: Any = None
+    mask_network: Any = None
 
 
 def _per_row(loss: Any) -> Any:
@@ -174,13 +181,16 @@ def reconstruction_graph(
     )
 
 
-def task_loss(target: TargetSpec) -> Any:
+def task_loss(target: TargetSpec, *, soft: bool = False) -> Any:
     """Return the per-row data loss for a predictor of ``target``.
 
     Parameters
     ----------
     target : TargetSpec
         The kind of target.
+    soft : bool, default=False
+        Targets are probabilities (a teacher's outputs) rather than labels:
+        multiclass targets are then one probability per class.
 
     Returns
     -------
@@ -190,6 +200,8 @@ def task_loss(target: TargetSpec) -> Any:
     """
     if target.kind in ("binary", "multilabel"):
         loss = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
+    elif target.kind == "multiclass" and soft:
+        loss = keras.losses.CategoricalCrossentropy(from_logits=True, reduction=None)
     elif target.kind == "multiclass":
         loss = keras.losses.SparseCategoricalCrossentropy(
             from_logits=True, reduction=None
@@ -199,8 +211,66 @@ def task_loss(target: TargetSpec) -> Any:
     return _per_row(loss)
 
 
+def teacher_graph(predictor: Any, target: TargetSpec) -> TrainingGraph:
+    """Train the predictor on the full input (mask of ones) against labels.
+
+    The trained predictor's outputs become the soft targets of the task
+    graph (see :func:`soft_targets`), and its weights the starting point of
+    the predictor trained with the mask.
+
+    Parameters
+    ----------
+    predictor : keras.Model
+        Maps ``concat([x * m, m])`` to outputs; here ``m = 1``.
+    target : TargetSpec
+        The kind of target.
+
+    Returns
+    -------
+    TrainingGraph
+    """
+    inputs = keras.Input((predictor.input_shape[-1] // 2,), name="x")
+    ones = ops.ones_like(inputs)
+    view = keras.layers.Concatenate(axis=-1, name="full_and_ones")([inputs, ones])
+    model = keras.Model(inputs, [predictor(view), ones, ones], name="teacher")
+    return TrainingGraph(model=model, loss=task_loss(target), sparse=False)
+
+
+def soft_targets(graph: TrainingGraph, x: np.ndarray, target: TargetSpec) -> Any:
+    """Return a trained teacher's predictions as targets for the task graph.
+
+    Parameters
+    ----------
+    graph : TrainingGraph
+        A trained :func:`teacher_graph`.
+    x : ndarray
+        Network input.
+    target : TargetSpec
+        The kind of target.
+
+    Returns
+    -------
+    ndarray of float32
+        Probabilities (classification) or predicted values (regression).
+    """
+    parts = []
+    for start in range(0, x.shape[0], EVAL_BATCH_ROWS):
+        out = graph.model(x[start : start + EVAL_BATCH_ROWS], training=False)[0]
+        if target.kind in ("binary", "multilabel"):
+            out = ops.sigmoid(out)
+        elif target.kind == "multiclass":
+            out = ops.softmax(out, axis=-1)
+        parts.append(np.asarray(out, dtype=np.float32))
+    return np.concatenate(parts, axis=0)
+
+
 def task_graph(
-    mask_network: Any, predictor: Any, gate: MaskGate, target: TargetSpec
+    mask_network: Any,
+    predictor: Any,
+    gate: MaskGate,
+    target: TargetSpec,
+    *,
+    soft: bool = False,
 ) -> TrainingGraph:
     """Predict the target from the masked input, jointly with the mask.
 
@@ -215,6 +285,8 @@ def task_graph(
         Turns logits into masks.
     target : TargetSpec
         The kind of target.
+    soft : bool, default=False
+        Train against a teacher's soft targets rather than labels.
 
     Returns
     -------
@@ -224,11 +296,81 @@ def task_graph(
     model = keras.Model(inputs, [predictor(view), mask, logits], name="task")
     return TrainingGraph(
         model=model,
-        loss=task_loss(target),
+        loss=task_loss(target, soft=soft),
         sparse=True,
         companion=predictor,
         gate=gate,
+        mask_network=mask_network,
     )
+
+
+def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
+    """Tell whether :func:`train` can use the local-expectation gradient.
+
+    Parameters
+    ----------
+    graph : TrainingGraph
+        A task graph.
+    x : ndarray
+        Network input.
+
+    Returns
+    -------
+    bool
+        True for binary masks over rows of at most
+        ``LOCAL_GRADIENT_MAX_ENTRIES`` features, one mask entry per feature.
+    """
+    return (
+        graph.mask_network is not None
+        and graph.gate is not None
+        and graph.gate.mask_type == "binary"
+        and x.ndim == 2
+        and x.shape[1] <= LOCAL_GRADIENT_MAX_ENTRIES
+        and tuple(graph.mask_network.output_shape[1:]) == x.shape[1:]
+    )
+
+
+def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
+    """Build a selector step with the local-expectation gradient.
+
+    With the predictor frozen, the gradient of ``E[loss] + w * mean(p)``
+    with respect to the keep probability ``p_j`` of entry ``j`` is
+    ``E[loss | m_j = 1] - E[loss | m_j = 0] + w / d`` over the other entries'
+    mask (Titsias and Lázaro-Gredilla 2015). One sample of the other entries
+    and two predictor passes per entry give it without bias, and with far
+    less variance than straight-through or REINFORCE estimates.
+    """
+    mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
+
+    def step(xb: Any, yb: Any, wb: Any) -> tuple[Any, Any]:
+        b = ops.shape(xb)[0]
+        d = xb.shape[-1]
+        with tf.GradientTape() as tape:
+            probs = ops.sigmoid(mask_network(xb, training=True))
+            u = keras.random.uniform(ops.shape(probs), seed=gate.seed_generator)
+            m = ops.cast(u < ops.stop_gradient(probs), "float32")
+            eye = ops.eye(d)
+            others = ops.expand_dims(m, 1) * (1.0 - eye)  # (b, d, d)
+            masks = ops.concatenate([others, others + eye], axis=1)  # (b, 2d, d)
+            x_rep = ops.expand_dims(xb, 1) * masks
+            view = ops.reshape(
+                ops.concatenate([x_rep, masks], axis=-1), (b * 2 * d, 2 * d)
+            )
+            pred = predictor(view, training=False)
+            per = ops.reshape(
+                graph.loss(ops.repeat(yb, 2 * d, axis=0), pred), (b, 2 * d)
+            )
+            gain = per[:, :d] - per[:, d:]  # loss without entry j minus with it
+            coef = ops.stop_gradient(weight / d - gain * ops.expand_dims(wb, 1))
+            objective = ops.sum(probs * coef) / ops.cast(b, "float32")
+        variables = mask_network.trainable_variables
+        grads = tape.gradient(objective, variables)
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
+        sampled = ops.where(m[:, 0] > 0, per[:, d], per[:, 0])
+        loss = ops.sum(sampled * wb) / ops.cast(b, "float32")
+        return loss + weight * ops.mean(probs), ops.mean(m)
+
+    return step
 
 
 def _spec(a: np.ndarray) -> tf.TensorSpec:
@@ -249,6 +391,8 @@ def train(
     patience: int | None,
     seed: int,
     verbose: int,
+    pretrain_fraction: float = PRETRAIN_FRACTION,
+    local_gradient: bool = False,
 ) -> dict[str, list[float]]:
     """Fit a training graph with sparsity warm-up and early stopping.
 
@@ -277,6 +421,14 @@ def train(
         Seed of the row shuffling.
     verbose : int
         0 silent; 1 or more prints one line per epoch.
+    pretrain_fraction : float, default=PRETRAIN_FRACTION
+        Fraction of the epochs (first) in which the gate emits random masks:
+        only the network beside the mask learns then. ``1.0`` trains a
+        surrogate that judges any subset; ``0.0`` trains with learned masks
+        throughout.
+    local_gradient : bool, default=False
+        Train only the mask network, with the local-expectation gradient
+        against the (frozen) predictor; see :func:`local_gradient_applies`.
 
     Returns
     -------
@@ -306,6 +458,9 @@ def train(
         optimizer.apply_gradients(zip(grads, variables, strict=True))
         return loss, ops.mean(mask)
 
+    if local_gradient:
+        step = _local_step(graph, optimizer, weight)
+
     steps_per_epoch = math.ceil(n / batch_size)
     if patience is not None:
         patience = max(patience, math.ceil(MIN_PATIENCE_STEPS / steps_per_epoch))
@@ -334,7 +489,7 @@ def train(
         return loss
 
     rng = np.random.RandomState(seed)
-    pretrain_epochs = round(PRETRAIN_FRACTION * epochs) if graph.gate is not None else 0
+    pretrain_epochs = round(pretrain_fraction * epochs) if graph.gate is not None else 0
     warmup_epochs = round(WARMUP_FRACTION * epochs) if sparse else 0
     settled = pretrain_epochs + warmup_epochs
     history: dict[str, list[float]] = {"loss": [], "keep_fraction": []}
@@ -345,7 +500,7 @@ def train(
         started = time.perf_counter()
         if graph.gate is not None:
             graph.gate.random_rate.assign(1.0 if epoch < pretrain_epochs else 0.0)
-        if sparse:
+        if sparse and epoch >= pretrain_epochs:
             ramp = (epoch - pretrain_epochs + 1) / (warmup_epochs + 1)
             weight.assign(sparsity * float(np.clip(ramp, 0.0, 1.0)))
         order = rng.permutation(n)
@@ -366,7 +521,7 @@ def train(
             val_loss = evaluate(*validation)
             history["val_loss"].append(val_loss)
             line += f" - val_loss {val_loss:.4f}"
-            if patience is not None and epoch >= settled:
+            if patience is not None and (epoch >= settled or pretrain_epochs >= epochs):
                 if val_loss < best_loss:
                     best_loss, best_weights, waited = val_loss, model.get_weights(), 0
                 else:

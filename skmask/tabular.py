@@ -43,7 +43,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
         How the mask is trained. ``'auto'``: supervised when ``mask`` is
         passed to ``fit``, task when ``y`` is, reconstruction otherwise.
-    sparsity : float >= 0, default=0.3
+    sparsity : float >= 0, default=0.2
         Weight of the cost on the mean keep probability (the expected fraction
         of entries kept) for the reconstruction and task objectives. Larger
         values keep fewer entries. Unused by the supervised objective.
@@ -104,7 +104,8 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         The decoder, for ``objective_ == 'reconstruction'`` only; see
         :meth:`reconstruct`.
     predictor_ : keras.Model
-        The predictor of ``y``, for ``objective_ == 'task'`` only.
+        The predictor of ``y`` (from ``concat([x * m, m])`` of standardised
+        rows), for ``objective_ == 'task'`` only.
     classes_ : ndarray of shape (n_classes,)
         Class labels, for a task objective on a classification target only.
     global_mask_ : ndarray of shape (n_features_in_,)
@@ -116,9 +117,11 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     input_mean_, input_scale_ : ndarray of shape (n_features_in_,)
         Standardisation applied before the networks.
     history_ : dict of str to list of float
-        Training and validation losses per epoch.
+        Per epoch: ``loss``, ``keep_fraction`` and ``val_loss`` of the mask's
+        training; for the task objective also ``teacher_*`` and
+        ``surrogate_*`` for the first two phases.
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs the mask network trained.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -135,11 +138,20 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     Binary gates are trained as hard samples of a relaxed Bernoulli variable
     with the straight-through estimator (Jang et al. 2017; Maddison et al.
     2017), with a sparsity cost on the keep probability (as in L0
-    regularisation, Louizos et al. 2018). For the reconstruction and task
-    objectives, the decoder/predictor is first trained alone on inputs under
-    random masks (the first 10 % of the epochs), then gates start mostly open
-    and the sparsity cost grows from zero over the next 20 %, so that gates do
-    not close before the network beside them has learned from the features.
+    regularisation, Louizos et al. 2018). For the reconstruction objective
+    the decoder is first trained alone on inputs under random masks (the
+    first 10 % of the epochs), then gates start mostly open and the sparsity
+    cost grows from zero over the next 20 %.
+
+    The task objective trains in three phases, each up to ``epochs`` epochs:
+    the predictor learns ``y`` from the full input (teacher); it then learns
+    the teacher's outputs from inputs under random masks (a surrogate that
+    judges any subset, as in REAL-X, Jethani et al. 2021); finally, with the
+    predictor frozen, the mask network learns to keep what reproduces the
+    teacher. Freezing stops the selector from encoding the prediction in the
+    choice of kept features. Binary masks over at most 128 features are then
+    trained with the local-expectation gradient (Titsias and Lázaro-Gredilla
+    2015), which measures each feature's effect on the loss exactly.
 
     Examples
     --------
@@ -162,7 +174,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         threshold=0.5,
         granularity="instance",
         objective="auto",
-        sparsity=0.3,
+        sparsity=0.2,
         output="multiply",
         fill_value=None,
         target_type="auto",
