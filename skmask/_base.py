@@ -456,12 +456,17 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         from skmask import objectives
 
         teacher = objectives.teacher_graph(predictor, target_spec)
-        history = {f"teacher_{k}": v for k, v in fit_graph(teacher, y, 0.0).items()}
+        history = {
+            f"teacher_{k}": v
+            for k, v in fit_graph(teacher, y, 0.0, label="teacher").items()
+        }
         soft = objectives.soft_targets(teacher, Z, target_spec)
         graph = objectives.task_graph(
             mask_network, predictor, gate, target_spec, soft=True
         )
-        surrogate = fit_graph(graph, soft, 0.0, pretrain_fraction=1.0)
+        surrogate = fit_graph(
+            graph, soft, 0.0, pretrain_fraction=1.0, label="surrogate"
+        )
         history.update({f"surrogate_{k}": v for k, v in surrogate.items()})
         predictor.trainable = False
         try:

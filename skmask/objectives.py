@@ -393,6 +393,7 @@ def train(
     verbose: int,
     pretrain_fraction: float = PRETRAIN_FRACTION,
     local_gradient: bool = False,
+    label: str = "mask",
 ) -> dict[str, list[float]]:
     """Fit a training graph with sparsity warm-up and early stopping.
 
@@ -429,6 +430,8 @@ def train(
     local_gradient : bool, default=False
         Train only the mask network, with the local-expectation gradient
         against the (frozen) predictor; see :func:`local_gradient_applies`.
+    label : str, default='mask'
+        Name of the phase, printed at the start of each verbose line.
 
     Returns
     -------
@@ -513,7 +516,7 @@ def train(
         history["loss"].append(sum(losses) / n)
         history["keep_fraction"].append(sum(kept) / n)
         line = (
-            f"epoch {epoch + 1}/{epochs} - loss {history['loss'][-1]:.4f} - "
+            f"[{label}] epoch {epoch + 1}/{epochs} - loss {history['loss'][-1]:.4f} - "
             f"kept {history['keep_fraction'][-1]:.3f}"
         )
         stop = False

@@ -451,6 +451,18 @@ def test_sample_weights_shift_the_mask_like_repeated_rows():
     assert unweighted.global_mask_[0] == pytest.approx(0.5, abs=0.05)
 
 
+def test_verbose_prints_one_line_per_epoch_and_phase(capsys):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 3))
+    y = (X[:, 0] > 0).astype(int)
+    LearnedMaskTransformer(epochs=2, verbose=1, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [ln.split("]")[0] for ln in lines] == ["[teacher"] * 2 + [
+        "[surrogate"
+    ] * 2 + ["[mask"] * 2
+    assert all("loss" in ln and "kept" in ln for ln in lines)
+
+
 def test_no_warnings_from_a_quiet_fit(capfd):
     X, M = _rows_with_masks(100, d=4)
     with warnings.catch_warnings():
