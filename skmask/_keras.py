@@ -28,8 +28,9 @@ def import_keras() -> Any:
     """
     # Respect a backend or log level the user chose; default to what we test.
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    # Level 1 hides TensorFlow's INFO lines (oneDNN banner, CPU feature guard),
-    # never its warnings or errors.
+    # Level 1 drops TensorFlow's C++ INFO lines once its logging is set up,
+    # never warnings or errors. (The lines TensorFlow 2.21 prints *while it is
+    # imported* come before absl's logging starts and are not filtered.)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     import keras
 
