@@ -378,11 +378,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     )
                     graph = objectives.reconstruction_graph(mask_network, decoder, gate)
                 else:
+                    # _fit_task builds its graphs around this predictor.
                     predictor = self._build_companion(
                         input_shape, target_spec.n_outputs, predictor_units, "predictor"
-                    )
-                    graph = objectives.task_graph(
-                        mask_network, predictor, gate, target_spec
                     )
 
             def fit_graph(graph, targets, sparsity, **kwargs):
@@ -423,7 +421,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         if objective == "reconstruction":
             self.decoder_ = graph.companion
         elif objective == "task":
-            self.predictor_ = graph.companion
+            self.predictor_ = predictor
         self.fill_values_ = fill_values
         if self.granularity == "global":
             logits = np.asarray(mask_network(Z[:1], training=False))[0]
