@@ -3,9 +3,9 @@
 They subclass scikit-learn's, so handlers written for scikit-learn keep working.
 """
 
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 
-__all__ = ["EmptyMaskWarning", "MaskConvergenceWarning", "NotFittedError"]
+__all__ = ["EmptyMaskWarning", "NotFittedError"]
 
 
 class EmptyMaskWarning(UserWarning):
@@ -14,7 +14,3 @@ class EmptyMaskWarning(UserWarning):
     Usually the sparsity cost is too strong for the signal, or the threshold
     too high; the masked output then carries no information.
     """
-
-
-class MaskConvergenceWarning(ConvergenceWarning):
-    """Training of the mask network ended before its loss settled."""
