@@ -1,6 +1,7 @@
 """Warnings and errors raised by skmask.
 
-They subclass scikit-learn's, so handlers written for scikit-learn keep working.
+Unfitted estimators raise scikit-learn's own ``NotFittedError`` (re-exported
+here), so handlers written for scikit-learn keep working.
 """
 
 from sklearn.exceptions import NotFittedError
