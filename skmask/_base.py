@@ -545,10 +545,12 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        soft = self._soft_mask(X)
-        if self.mask_type == "binary":
-            return binarize(soft, self.threshold).astype(np.float64)
-        return soft
+        return self._applied_mask(self._soft_mask(X))[1].astype(np.float64)
+
+    def _applied_mask(self, soft):
+        """Return ``(keep, mask)``: the keep/drop decision and the mask applied."""
+        keep = binarize(soft, self.threshold)
+        return keep, (keep if self.mask_type == "binary" else soft)
 
     def transform(self, X):
         """Apply the learned mask to ``X`` as ``output`` says.
@@ -568,9 +570,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        soft = self._soft_mask(X)
-        keep = binarize(soft, self.threshold)
-        mask = keep if self.mask_type == "binary" else soft
+        keep, mask = self._applied_mask(self._soft_mask(X))
         return apply_mask(
             X,
             mask,

@@ -45,6 +45,12 @@ def _counts(mask_true, mask_pred):
     return tp, t.sum(axis=1), p.sum(axis=1), (t | p).sum(axis=1)
 
 
+def _row_mean_ratio(numerator, denominator, empty):
+    """Mean over rows of ``numerator / denominator``, ``empty`` where it is 0."""
+    ratio = numerator / np.maximum(denominator, 1)
+    return float(np.mean(np.where(denominator > 0, ratio, empty)))
+
+
 def mask_tpr(mask_true, mask_pred):
     """Mean over rows of the true-positive rate (recall) of kept entries.
 
@@ -77,8 +83,7 @@ def mask_fdr(mask_true, mask_pred):
         Mean of ``|kept - true| / |kept|``, a row keeping nothing counting 0.
     """
     tp, _, n_pred, _ = _counts(mask_true, mask_pred)
-    fdr = np.where(n_pred > 0, (n_pred - tp) / np.maximum(n_pred, 1), 0.0)
-    return float(np.mean(fdr))
+    return _row_mean_ratio(n_pred - tp, n_pred, 0.0)
 
 
 def mask_f1_score(mask_true, mask_pred):
@@ -96,9 +101,7 @@ def mask_f1_score(mask_true, mask_pred):
         empty counts 1.
     """
     tp, n_true, n_pred, _ = _counts(mask_true, mask_pred)
-    denom = n_true + n_pred
-    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 1.0)
-    return float(np.mean(f1))
+    return _row_mean_ratio(2 * tp, n_true + n_pred, 1.0)
 
 
 def mask_iou(mask_true, mask_pred):
@@ -116,7 +119,7 @@ def mask_iou(mask_true, mask_pred):
         counts 1.
     """
     tp, _, _, union = _counts(mask_true, mask_pred)
-    return float(np.mean(np.where(union > 0, tp / np.maximum(union, 1), 1.0)))
+    return _row_mean_ratio(tp, union, 1.0)
 
 
 _METRICS = {
@@ -157,9 +160,12 @@ class _MaskScorer(_BaseScorer):
                 "call scorer.set_score_request(mask=True) and pass mask=M to fit."
             )
         step, Xm = _find_mask_step(estimator, X)
-        pred = step.get_mask(Xm) >= 0.5 if step.mask_type == "weighted" else None
-        pred = step.get_mask(Xm) if pred is None else pred
-        return self._sign * self._score_func(np.asarray(mask), pred, **self._kwargs)
+        mask_pred = step.get_mask(Xm)
+        if step.mask_type == "weighted":
+            mask_pred = mask_pred >= 0.5
+        return self._sign * self._score_func(
+            np.asarray(mask), mask_pred, **self._kwargs
+        )
 
 
 def make_mask_scorer(metric="f1"):

@@ -482,8 +482,10 @@ def train(
             prediction, _, logits = model(xv[sl], training=False)
             per_row = np.asarray(graph.loss(yv[sl], prediction))
             total += float(np.sum(per_row * (1.0 if wv is None else wv[sl])))
-            probs = np.asarray(ops.sigmoid(logits))
-            penalty += float(np.sum(np.mean(probs, axis=tuple(range(1, probs.ndim)))))
+            if sparse:
+                probs = np.asarray(ops.sigmoid(logits))
+                axes = tuple(range(1, probs.ndim))
+                penalty += float(np.sum(np.mean(probs, axis=axes)))
         loss = total / xv.shape[0]
         if sparse:
             # Held-out loss always uses the final weight, so it is comparable

@@ -248,7 +248,8 @@ class LearnedMaskTransformer(BaseMaskTransformer):
             )
         X = self._validate_X(X, reset=False)
         Z = self._network_input(X)
-        keep = self.get_mask(X).astype(np.float32)
+        # X is validated already: apply the mask without validating again.
+        keep = self._applied_mask(self._soft_mask(X))[1].astype(np.float32)
         view = np.concatenate([Z * keep, keep], axis=1)
         Z_hat = np.asarray(self.decoder_(view, training=False), dtype=np.float64)
         return Z_hat * self.input_scale_ + self.input_mean_
