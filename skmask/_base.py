@@ -107,6 +107,29 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Return the decoder/predictor taking ``concat([x * m, m])``."""
         raise NotImplementedError
 
+    # Hooks with tabular defaults: one mask entry per column of a 2-D X.
+    def _mask_shape(self, input_shape):
+        """Shape of one mask (network layout) for network input shape."""
+        return tuple(input_shape)
+
+    def _wrap_mask_network(self, network, input_shape):
+        """Adapt a built mask network to the input (e.g. padding)."""
+        return network
+
+    def _input_stats(self, X):
+        """Return ``(mean, scale)`` used to standardise validated X."""
+        mean = X.mean(axis=0)
+        scale = X.std(axis=0)
+        return mean, np.where(scale > 0, scale, 1.0)
+
+    def _mask_for_X(self, mask):
+        """Turn masks in network layout into X's layout and shape."""
+        return mask
+
+    def _valid_entries(self, X):
+        """Boolean array of X's shape: False on padding; None if none."""
+        return None
+
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, mask=None, sample_weight=None):
@@ -285,10 +308,12 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     f"returns a keras.Model; the callable returned {type(net)!r}."
                 )
         out_shape = tuple(net.output_shape[1:])
-        if out_shape != tuple(input_shape):
+        expected = self._mask_shape(input_shape)
+        if out_shape != expected:
             raise ValueError(
-                f"The mask network must output one logit per input entry, shape "
-                f"{tuple(input_shape)}; it outputs {out_shape}."
+                f"The mask network must output one logit per mask entry, shape "
+                f"{expected}, for inputs of shape {tuple(input_shape)}; it "
+                f"outputs {out_shape}."
             )
         if self.freeze_network:
             net.trainable = False
@@ -298,10 +323,16 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         from skmask.networks import build_global_mask_network
 
         if self.granularity == "global":
-            return build_global_mask_network(input_shape, initial_logit=initial_logit)
-        if isinstance(self.network, str):
-            return self._build_default_network(input_shape, hidden_units, initial_logit)
-        return self._copy_user_network(input_shape)
+            network = build_global_mask_network(
+                input_shape, self._mask_shape(input_shape), initial_logit=initial_logit
+            )
+        elif isinstance(self.network, str):
+            network = self._build_default_network(
+                input_shape, hidden_units, initial_logit
+            )
+        else:
+            network = self._copy_user_network(input_shape)
+        return self._wrap_mask_network(network, input_shape)
 
     def _split(self, n_samples, rng):
         """Return (train_idx, val_idx or None) for early stopping."""
@@ -319,8 +350,6 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         objective = self._resolve_objective(y, mask)
         X = self._validate_X(X, reset=True)
         n_samples = X.shape[0]
-        if mask is not None:
-            mask = self._check_mask(mask, X)
         target_spec = None
         if objective == "task":
             y_enc, target_spec = self._encode_target(y, n_samples)
@@ -329,15 +358,15 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             sample_weight = sample_weight.astype(np.float32)
         fill_values = self._check_fill_value(X)
 
+        mean, scale = self._input_stats(X)
         if self.scale_input:
-            self.input_mean_ = X.mean(axis=0)
-            scale = X.std(axis=0)
-            self.input_scale_ = np.where(scale > 0, scale, 1.0)
+            self.input_mean_, self.input_scale_ = mean, scale
         else:
-            self.input_mean_ = np.zeros(X.shape[1])
-            self.input_scale_ = np.ones(X.shape[1])
+            self.input_mean_, self.input_scale_ = np.zeros_like(mean), np.ones_like(scale)
         Z = self._network_input(X)
         input_shape = Z.shape[1:]
+        if mask is not None:
+            mask = self._check_mask(mask, X)
 
         if objective == "supervised":
             targets = mask
@@ -427,7 +456,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             logits = np.asarray(mask_network(Z[:1], training=False))[0]
             self.global_mask_ = expit(logits.astype(np.float64))
         keep = binarize(self._soft_mask(X), self.threshold)
-        self.keep_fraction_ = float(keep.mean())
+        valid = self._valid_entries(X)
+        self.keep_fraction_ = float(keep.mean() if valid is None else keep[valid].mean())
         if not keep.any():
             warnings.warn(
                 "The fitted mask keeps no entry of the training data (threshold="
@@ -505,11 +535,18 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         return np.concatenate(parts, axis=0)
 
     def _soft_mask(self, X):
-        """Soft mask values (float64) for validated ``X``."""
+        """Soft mask values (float64) for validated ``X``, in X's shape."""
         if self.granularity == "global":
-            return np.tile(self.global_mask_, (X.shape[0], 1))
-        import_keras()
-        return expit(self._mask_logits(self._network_input(X)).astype(np.float64))
+            soft = np.broadcast_to(
+                self.global_mask_, (X.shape[0], *self.global_mask_.shape)
+            )
+        else:
+            import_keras()
+            Z = self._network_input(X)
+            soft = expit(self._mask_logits(Z).astype(np.float64))
+        soft = self._mask_for_X(soft)
+        valid = self._valid_entries(X)
+        return soft if valid is None else np.where(valid, soft, 0.0)
 
     def predict_mask(self, X):
         """Return the soft mask values for ``X``.

@@ -177,3 +177,58 @@ class MaskGate(keras.layers.Layer):
             seed=self.seed,
         )
         return config
+
+
+# Logit given to padded entries: sigmoid(-30) ~ 1e-13, so they are never kept
+# and add nothing to the sparsity cost.
+PADDING_LOGIT = -30.0
+
+
+@keras.saving.register_keras_serializable(package="skmask")
+class PaddingGuard(keras.layers.Layer):
+    """Run a mask network on padded input and close the gates of padding.
+
+    Padded time steps are NaN in every channel. The wrapped network sees them
+    as zeros, and its logits there are replaced by ``PADDING_LOGIT``, so a
+    padded entry is never kept, whatever the network learns.
+
+    Parameters
+    ----------
+    network : keras.Model
+        Maps ``(batch, n_timesteps, n_channels)`` to logits of shape
+        ``(batch, n_timesteps, k)``.
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer`.
+    """
+
+    def __init__(self, network: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.network = network
+
+    def build(self, input_shape: Any) -> None:
+        """Nothing to create: the wrapped network is built already."""
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        """Return the network's logits, ``PADDING_LOGIT`` on padded steps."""
+        padded = ops.any(ops.isnan(inputs), axis=-1, keepdims=True)
+        clean = ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
+        logits = self.network(clean)
+        return ops.where(padded, ops.full_like(logits, PADDING_LOGIT), logits)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Return the wrapped network's output shape."""
+        return self.network.compute_output_shape(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        """Serialise the wrapped network with the layer."""
+        config = super().get_config()
+        config["network"] = keras.saving.serialize_keras_object(self.network)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> PaddingGuard:
+        """Rebuild the layer and its wrapped network."""
+        config = dict(config)
+        config["network"] = keras.saving.deserialize_keras_object(config["network"])
+        return cls(**config)

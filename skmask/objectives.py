@@ -112,6 +112,49 @@ def _per_row(loss: Any) -> Any:
     return per_row
 
 
+def _nan_to_zero(x: Any) -> Any:
+    """Zero the NaN entries of ``x``: padded time steps are NaN."""
+    return ops.where(ops.isnan(x), ops.zeros_like(x), x)
+
+
+def _valid_steps(x: Any) -> Any:
+    """1.0 where no channel of an entry is NaN (not padding), else 0.0.
+
+    Shape ``(batch, ..., 1)``: it broadcasts against masks shared across
+    channels and masks per channel alike. Tabular rows have no padding, so
+    there it is all ones.
+    """
+    return ops.cast(
+        ops.logical_not(ops.any(ops.isnan(x), axis=-1, keepdims=True)), "float32"
+    )
+
+
+def _per_row_elementwise(loss: Any) -> Any:
+    """Per-row mean of an elementwise loss over the entries whose target is
+    not NaN, so that padded entries never reach the loss."""
+
+    def per_row(y_true: Any, y_pred: Any) -> Any:
+        known = ops.logical_not(ops.isnan(y_true))
+        values = ops.where(known, loss(ops.where(known, y_true, 0.0), y_pred), 0.0)
+        axes = list(range(1, len(values.shape)))
+        count = ops.sum(ops.cast(known, "float32"), axis=axes)
+        return ops.sum(values, axis=axes) / ops.maximum(count, 1.0)
+
+    return per_row
+
+
+def _binary_crossentropy_with_logits(target: Any, logits: Any) -> Any:
+    # The numerically stable form, elementwise (Keras' loss averages the last
+    # axis, which would hide padded entries from the NaN filter).
+    return (
+        ops.relu(logits) - logits * target + ops.log1p(ops.exp(-ops.abs(logits)))
+    )
+
+
+def _squared_error(target: Any, prediction: Any) -> Any:
+    return ops.square(prediction - target)
+
+
 def supervised_graph(mask_network: Any, *, mask_type: str) -> TrainingGraph:
     """Fit mask logits to given masks.
 
@@ -132,23 +175,25 @@ def supervised_graph(mask_network: Any, *, mask_type: str) -> TrainingGraph:
     probs = keras.layers.Activation("sigmoid", name="probs")(logits)
     if mask_type == "binary":
         prediction = logits
-        loss = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
+        loss = _binary_crossentropy_with_logits
     else:
         prediction = probs
-        loss = keras.losses.MeanSquaredError(reduction=None)
+        loss = _squared_error
     model = keras.Model(inputs, [prediction, probs, logits], name="supervised")
-    return TrainingGraph(model=model, loss=_per_row(loss), sparse=False)
+    # Target masks are NaN on padded entries: those never reach the loss.
+    return TrainingGraph(model=model, loss=_per_row_elementwise(loss), sparse=False)
 
 
 def _masked_view(mask_network: Any, gate: MaskGate) -> tuple[Any, Any, Any, Any]:
     inputs = keras.Input(mask_network.input_shape[1:], name="x")
     logits = mask_network(inputs)
-    mask = gate(logits)
-    masked = keras.layers.Multiply(name="x_times_m")([inputs, mask])
+    # Padded entries (NaN) are zero and never kept, even by random masks.
+    mask = gate(logits) * _valid_steps(inputs)
+    masked = keras.layers.Multiply(name="x_times_m")([_nan_to_zero(inputs), mask])
     full_mask = mask
     if tuple(mask.shape) != tuple(inputs.shape):
         # A mask shared across channels: broadcast it before concatenating.
-        full_mask = ops.broadcast_to(mask, ops.shape(inputs))
+        full_mask = mask * ops.ones_like(inputs)
     view = keras.layers.Concatenate(axis=-1, name="masked_and_mask")(
         [masked, full_mask]
     )
@@ -175,7 +220,8 @@ def reconstruction_graph(
     """
     inputs, view, mask, logits = _masked_view(mask_network, gate)
     model = keras.Model(inputs, [decoder(view), mask, logits], name="reconstruction")
-    loss = _per_row(keras.losses.MeanSquaredError(reduction=None))
+    # The targets are the inputs: NaN (padded) entries are left out.
+    loss = _per_row_elementwise(_squared_error)
     return TrainingGraph(
         model=model, loss=loss, sparse=True, companion=decoder, gate=gate
     )
@@ -229,9 +275,13 @@ def teacher_graph(predictor: Any, target: TargetSpec) -> TrainingGraph:
     -------
     TrainingGraph
     """
-    inputs = keras.Input((predictor.input_shape[-1] // 2,), name="x")
-    ones = ops.ones_like(inputs)
-    view = keras.layers.Concatenate(axis=-1, name="full_and_ones")([inputs, ones])
+    shape = predictor.input_shape[1:]
+    inputs = keras.Input((*shape[:-1], shape[-1] // 2), name="x")
+    # The full input: every entry kept, except padding (NaN, zeroed).
+    ones = ops.ones_like(inputs) * _valid_steps(inputs)
+    view = keras.layers.Concatenate(axis=-1, name="full_and_ones")(
+        [_nan_to_zero(inputs), ones]
+    )
     model = keras.Model(inputs, [predictor(view), ones, ones], name="teacher")
     return TrainingGraph(model=model, loss=task_loss(target), sparse=False)
 

@@ -426,7 +426,7 @@ def test_network_builder_callable_and_shape_check():
         inputs = keras.Input(input_shape)
         return keras.Model(inputs, keras.layers.Dense(2)(inputs))
 
-    with pytest.raises(ValueError, match="one logit per input entry"):
+    with pytest.raises(ValueError, match="one logit per mask entry"):
         LearnedMaskTransformer(network=wrong, **SMALL).fit(X, mask=M)
 
 

@@ -9,5 +9,19 @@ from skmask.networks.mlp import (
     build_mlp,
     build_mlp_mask_network,
 )
+from skmask.networks.sequence import (
+    build_sequence_decoder,
+    build_sequence_mask_network,
+    build_sequence_predictor,
+    guard_padding,
+)
 
-__all__ = ["build_global_mask_network", "build_mlp", "build_mlp_mask_network"]
+__all__ = [
+    "build_global_mask_network",
+    "build_mlp",
+    "build_mlp_mask_network",
+    "build_sequence_decoder",
+    "build_sequence_mask_network",
+    "build_sequence_predictor",
+    "guard_padding",
+]
