@@ -5,8 +5,14 @@
 """
 
 from skmask.exceptions import EmptyMaskWarning
+from skmask.sequence import SequenceMaskTransformer
 from skmask.tabular import LearnedMaskTransformer
 
 __version__ = "0.1.0"
 
-__all__ = ["EmptyMaskWarning", "LearnedMaskTransformer", "__version__"]
+__all__ = [
+    "EmptyMaskWarning",
+    "LearnedMaskTransformer",
+    "SequenceMaskTransformer",
+    "__version__",
+]

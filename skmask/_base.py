@@ -108,6 +108,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
+    _selector_drop_rate = 0.0
+
     def _mask_shape(self, input_shape):
         """Shape of one mask (network layout) for network input shape."""
         return tuple(input_shape)
@@ -189,7 +191,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 "rows: use granularity='global', or another output for "
                 "instance-wise masks."
             )
-        if self.granularity == "global" and self.network != "mlp":
+        if self.granularity == "global" and not isinstance(self.network, str):
             raise ValueError(
                 "granularity='global' learns one mask vector, not a network; "
                 "network applies to granularity='instance' only."
@@ -497,6 +499,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         )
         history.update({f"surrogate_{k}": v for k, v in surrogate.items()})
         predictor.trainable = False
+        gate.drop_rate.assign(self._selector_drop_rate)
         try:
             history.update(
                 fit_graph(
@@ -509,6 +512,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             )
         finally:
             predictor.trainable = True
+            gate.drop_rate.assign(0.0)
         return history
 
     def _check_fill_value(self, X):
@@ -608,6 +612,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         keep, mask = self._applied_mask(self._soft_mask(X))
+        return self._apply(X, keep, mask)
+
+    def _apply(self, X, keep, mask):
+        """Apply masks in X's layout to validated X as ``output`` says."""
         return apply_mask(
             X,
             mask,

@@ -40,6 +40,7 @@ def apply_mask(
     keep: np.ndarray,
     fill_values: np.ndarray | None = None,
     support: np.ndarray | None = None,
+    axis: int = 1,
 ) -> np.ndarray:
     """Apply a mask to ``X`` in the way ``output`` names.
 
@@ -62,6 +63,9 @@ def apply_mask(
         Baseline per column, used by ``fill``.
     support : ndarray of bool of shape (n_features,), default=None
         Columns kept by ``select``.
+    axis : int, default=1
+        The axis that ``select`` indexes and ``concat`` extends (the feature
+        axis of a table; the time or channel axis of series).
 
     Returns
     -------
@@ -77,7 +81,7 @@ def apply_mask(
     if output == "nan":
         return np.where(keep, X, np.nan).astype(dtype, copy=False)
     if output == "select":
-        return X[:, support]
+        return np.compress(support, X, axis=axis)
     if output == "concat":
-        return np.concatenate([X * mask, mask], axis=1)
+        return np.concatenate([X * mask, mask], axis=axis)
     raise ValueError(f"Unknown output {output!r}; expected one of {OUTPUTS}.")

@@ -120,3 +120,144 @@ def make_invase(
             pd.DataFrame(mask, columns=columns),
         )
     return X, y, mask
+
+
+# Pattern of each class over its window, as a function of u in [0, 1).
+SEQUENCE_PATTERNS = ("bump", "dip", "wave")
+
+
+def _pattern(kind: str, length: int) -> np.ndarray:
+    u = (np.arange(length) + 0.5) / length
+    if kind == "bump":
+        return np.ones(length)
+    if kind == "dip":
+        return -np.ones(length)
+    return np.where(u < 0.5, 1.0, -1.0)  # one square cycle: up, then down
+
+
+def make_sequence_mask(
+    n_samples=1000,
+    n_timesteps=64,
+    *,
+    n_channels=None,
+    n_classes=2,
+    window=12,
+    amplitude=1.0,
+    noise=0.5,
+    volatility=3.0,
+    variable_length=False,
+    random_state=None,
+):
+    """Generate labelled series whose class is a pattern at a random position.
+
+    Each series is Gaussian noise (standard deviation ``noise``). A window of
+    ``window`` consecutive steps at a uniformly random position holds the
+    pattern of the series' class, scaled by ``amplitude``: class 0 a bump
+    (a plateau at ``+amplitude``), class 1 a dip (``-amplitude``), class 2 a
+    wave (one square cycle, up then down). Elsewhere, a volatile stretch of
+    the same length has noise of standard deviation ``volatility``: it
+    carries no information on the class but dominates any sum over the
+    series. Only the window tells the class, so the ground-truth mask is the
+    window.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of series.
+    n_timesteps : int, default=64
+        Steps per series (the padded length when ``variable_length``).
+    n_channels : int or None, default=None
+        ``None`` returns univariate series as a 2-D array ``(n_samples,
+        n_timesteps)``; an int returns ``(n_samples, n_timesteps, n_channels)``
+        with the pattern in every channel.
+    n_classes : {2, 3}, default=2
+        Number of classes (patterns).
+    window : int, default=12
+        Length of the pattern's window.
+    amplitude : float, default=1.0
+        Height of the pattern.
+    noise : float, default=0.5
+        Standard deviation of the background noise.
+    volatility : float, default=3.0
+        Standard deviation of the noise in the volatile stretch (placed where
+        it does not overlap the window, when the series is long enough);
+        ``0`` or at most ``noise`` for no volatile stretch.
+    variable_length : bool, default=False
+        Draw each series' length uniformly in ``[max(window, n_timesteps //
+        2), n_timesteps]`` and pad the end with NaN (the window lies inside
+        the observed part).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the draw.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
+        Series (channels last); NaN on padded steps.
+    y : ndarray of shape (n_samples,)
+        Class labels ``0 .. n_classes - 1``.
+    ground_truth_mask : ndarray of shape (n_samples, n_timesteps)
+        1 on the window's steps, 0 elsewhere (and on padding).
+
+    Examples
+    --------
+    >>> from skmask.datasets import make_sequence_mask
+    >>> X, y, mask = make_sequence_mask(n_samples=4, n_timesteps=32, random_state=0)
+    >>> X.shape, y.shape, mask.shape, int(mask.sum(axis=1)[0])
+    ((4, 32), (4,), (4, 32), 12)
+    """
+    for name, value, low in (
+        ("n_samples", n_samples, 1),
+        ("n_timesteps", n_timesteps, 1),
+        ("window", window, 1),
+    ):
+        if not isinstance(value, int | np.integer) or value < low:
+            raise ValueError(f"{name} must be a positive int; got {value!r}.")
+    if window > n_timesteps:
+        raise ValueError(
+            f"window ({window}) must not exceed n_timesteps ({n_timesteps})."
+        )
+    if n_channels is not None and (
+        not isinstance(n_channels, int | np.integer) or n_channels < 1
+    ):
+        raise ValueError(f"n_channels must be None or a positive int; got {n_channels!r}.")
+    if n_classes not in (2, 3):
+        raise ValueError(f"n_classes must be 2 or 3; got {n_classes!r}.")
+    for name, value in (
+        ("amplitude", amplitude),
+        ("noise", noise),
+        ("volatility", volatility),
+    ):
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
+    rng = check_random_state(random_state)
+    channels = 1 if n_channels is None else int(n_channels)
+    X = noise * rng.normal(size=(n_samples, n_timesteps, channels))
+    y = rng.randint(n_classes, size=n_samples)
+    if variable_length:
+        shortest = max(window, n_timesteps // 2)
+        lengths = rng.randint(shortest, n_timesteps + 1, size=n_samples)
+    else:
+        lengths = np.full(n_samples, n_timesteps)
+    starts = rng.randint(0, lengths - window + 1)
+    mask = np.zeros((n_samples, n_timesteps))
+    patterns = [amplitude * _pattern(k, window) for k in SEQUENCE_PATTERNS]
+    volatile = volatility > noise
+    for i in range(n_samples):
+        steps = slice(starts[i], starts[i] + window)
+        X[i, steps, :] += patterns[y[i]][:, None]
+        mask[i, steps] = 1.0
+        # The volatile stretch goes wherever it fits without touching the window.
+        free = [
+            s
+            for s in range(lengths[i] - window + 1)
+            if s + window <= starts[i] or s >= starts[i] + window
+        ]
+        if volatile and free:
+            s = free[rng.randint(len(free))]
+            X[i, s : s + window, :] *= volatility / noise if noise > 0 else 0.0
+            if noise == 0:
+                X[i, s : s + window, :] = volatility * rng.normal(size=(window, channels))
+        X[i, lengths[i] :, :] = np.nan
+    if n_channels is None:
+        X = X[:, :, 0]
+    return X, y, mask

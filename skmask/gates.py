@@ -133,6 +133,14 @@ class MaskGate(keras.layers.Layer):
             initializer="zeros",
             trainable=False,
         )
+        # Fraction of kept entries dropped at random while the mask network
+        # trains (0 by default); see ``BaseMaskTransformer._selector_drop_rate``.
+        self.drop_rate = self.add_weight(
+            name="drop_rate",
+            shape=(),
+            initializer="zeros",
+            trainable=False,
+        )
 
     def _random_mask(self, logits: Any) -> Any:
         """Random 0/1 masks, each row with its own keep rate in [0, 1]."""
@@ -148,6 +156,8 @@ class MaskGate(keras.layers.Layer):
         if training:
             mix = self.random_rate
             mask = mix * self._random_mask(logits) + (1.0 - mix) * mask
+            u = keras.random.uniform(ops.shape(logits), seed=self.seed_generator)
+            mask = mask * ops.cast(u >= self.drop_rate, mask.dtype)
         return mask
 
     def _learned_mask(self, logits: Any, training: bool | None) -> Any:

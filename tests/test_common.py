@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmask import LearnedMaskTransformer
+from skmask import LearnedMaskTransformer, SequenceMaskTransformer
 
 # Tiny settings: the checks test the contract, not the quality of the mask.
 FAST = {"epochs": 2, "hidden_units": (8,), "predictor_units": (8,), "batch_size": 32}
@@ -23,6 +23,12 @@ def _instances():
                 )
     yield LearnedMaskTransformer(output="concat", **FAST)
     yield LearnedMaskTransformer(granularity="global", output="select", **FAST)
+    # Series: sklearn's checks pass 2-D input, i.e. univariate series.
+    for network in ("conv1d", "gru"):
+        yield SequenceMaskTransformer(network=network, **FAST)
+    yield SequenceMaskTransformer(mask_type="weighted", output="fill", **FAST)
+    yield SequenceMaskTransformer(granularity="global", output="select", **FAST)
+    yield SequenceMaskTransformer(output="concat", bidirectional=False, **FAST)
 
 
 def _expected_failed_checks(estimator):

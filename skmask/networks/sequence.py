@@ -81,7 +81,8 @@ def build_sequence_mask_network(
     -------
     keras.Model
         Maps ``(batch, *input_shape)`` to ``(batch, n_timesteps,
-        mask_channels)`` logits; padded (NaN) steps get a closed gate.
+        mask_channels)`` logits. It expects NaN-free input: wrap it with
+        :func:`guard_padding` for padded series.
     """
     inputs = keras.Input(tuple(input_shape), name=f"{name}_input")
     if kind == "conv1d":
@@ -95,8 +96,7 @@ def build_sequence_mask_network(
         bias_initializer=keras.initializers.Constant(initial_logit),
         name=f"{name}_logits",
     )(x)
-    core = keras.Model(inputs, logits, name=f"{name}_core")
-    return guard_padding(core, input_shape, name=name)
+    return keras.Model(inputs, logits, name=name)
 
 
 def guard_padding(
@@ -119,8 +119,8 @@ def guard_padding(
         Same outputs as ``network`` on unpadded series.
     """
     inputs = keras.Input(tuple(input_shape), name=f"{name}_padded_input")
-    return keras.Model(inputs, PaddingGuard(network, name="padding_guard")(inputs),
-                       name=name)
+    outputs = PaddingGuard(network, name="padding_guard")(inputs)
+    return keras.Model(inputs, outputs, name=name)
 
 
 def build_sequence_decoder(

@@ -1,0 +1,486 @@
+"""Learned masks over the time steps of series."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import FLOAT_DTYPES, check_array, validate_data
+
+from skmask._base import BaseMaskTransformer
+from skmask.apply import apply_mask
+
+
+def flatten_series(X):
+    """Flatten series ``(n, n_timesteps, n_channels)`` into rows for 2-D models.
+
+    Use it after a :class:`SequenceMaskTransformer` on 3-D input, ahead of a
+    downstream estimator that takes 2-D input:
+    ``make_pipeline(SequenceMaskTransformer(), FunctionTransformer(flatten_series),
+    LogisticRegression())``. 2-D input is returned unchanged.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, ...)
+        Series.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_timesteps * n_channels)
+        Each series as one row (C order: all channels of a step together).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmask.sequence import flatten_series
+    >>> flatten_series(np.zeros((3, 5, 2))).shape
+    (3, 10)
+    """
+    X = np.asarray(X)
+    if X.ndim < 2:
+        raise ValueError(f"flatten_series needs at least 2-D input; got {X.ndim}-D.")
+    return X.reshape(X.shape[0], -1)
+
+
+class SequenceMaskTransformer(BaseMaskTransformer):
+    """Learn a mask over the time steps of series with a Keras network.
+
+    The series counterpart of :class:`skmask.LearnedMaskTransformer`: the same
+    objectives (supervised, reconstruction, task), mask types, thresholds,
+    outputs and scikit-learn contract, with a recurrent or convolutional mask
+    network that outputs one keep probability per time step (shared by all
+    channels) or per time step and channel. A new series is masked in one
+    forward pass.
+
+    Input is 3-D ``(n_series, n_timesteps, n_channels)`` (Keras' channels-last
+    order; ``data_format='channels_first'`` takes sktime/aeon's ``(n_series,
+    n_channels, n_timesteps)``) or 2-D ``(n_series, n_timesteps)`` for
+    univariate series. Output has the input's shape and layout, so 2-D in
+    gives 2-D out, ready for any scikit-learn estimator; flatten 3-D output
+    with :func:`skmask.sequence.flatten_series` for a 2-D downstream model.
+
+    Series of different lengths are padded with NaN at the end (all channels
+    of a padded step NaN). Padded steps always get mask 0, are never counted
+    as kept, stay NaN in the output, and are left out of every training
+    loss. NaN anywhere else is an error.
+
+    Parameters
+    ----------
+    network : {'conv1d', 'lstm', 'gru'}, keras.Model or callable, default='conv1d'
+        The instance-wise mask network. ``'conv1d'``: dilated 1-D
+        convolutions (dilation ``2**i`` in layer ``i``, kernel 3), fast on
+        CPUs; ``'lstm'``/``'gru'``: stacked recurrent layers. A
+        ``keras.Model`` (copied, never trained in place) or a callable
+        ``f(input_shape) -> keras.Model`` must map ``(batch, n_timesteps,
+        n_channels)`` to logits of shape ``(batch, n_timesteps, k)``, ``k`` 1
+        or ``n_channels`` as ``mask_per_channel`` says.
+    hidden_units : int or tuple of int, default=(32, 32, 32, 32)
+        Filters (``'conv1d'``) or units (recurrent) of each layer of the mask
+        network. Four dilated convolutions see 31 steps around each step.
+    bidirectional : bool, default=True
+        The mask of a step may depend on the whole series: recurrent layers
+        run both ways, convolutions look at both sides. ``False`` makes it
+        depend on the past only (forward recurrence, causal convolutions).
+    mask_per_channel : bool, default=False
+        ``False``: one mask value per time step, shared by all channels;
+        ``True``: one per time step and channel.
+    data_format : {'channels_last', 'channels_first'}, default='channels_last'
+        Axis order of 3-D input: ``(n, n_timesteps, n_channels)`` or
+        ``(n, n_channels, n_timesteps)``. Output keeps it.
+    mask_type : {'binary', 'weighted'}, default='binary'
+        ``'binary'``: keep/drop at ``threshold``; ``'weighted'``: soft values
+        in [0, 1] that attenuate steps.
+    threshold : float in [0, 1], default=0.5
+        Keep the entries whose soft mask value is at or above it. Changing it
+        needs no refit.
+    granularity : {'instance', 'global'}, default='instance'
+        ``'instance'``: one mask per series, computed from the series.
+        ``'global'``: one learned mask over time steps shared by all series
+        (for aligned series).
+    objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
+        ``'auto'``: supervised when ``mask`` is passed to ``fit``, task when
+        ``y`` is, reconstruction otherwise.
+    sparsity : float >= 0, default=0.2
+        Weight of the cost on the fraction of entries kept (reconstruction and
+        task objectives).
+    output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
+        ``'multiply'``: ``X * m``; ``'fill'``: dropped steps take
+        ``fill_value``; ``'nan'``: dropped steps become NaN; ``'select'``:
+        keep only the selected time steps (global masks shared by channels
+        only); ``'concat'``: ``X * m`` followed by the mask, on the channel
+        axis (on the time axis for 2-D input, as extra columns).
+    fill_value : float, array-like of shape (n_channels,) or None, default=None
+        Baseline for ``output='fill'``; ``None`` uses each channel's training
+        mean.
+    target_type : {'auto', 'classification', 'regression'}, default='auto'
+        How the task objective reads ``y``.
+    predictor_units : int or tuple of int, default=(32, 32)
+        Filters of the dilated convolutions of the network trained beside the
+        mask: the predictor of ``y`` (task; then global max and mean pooling
+        over time) or the decoder of ``X`` (reconstruction).
+    epochs : int, default=100
+        Maximum number of passes over the training data (per phase).
+    batch_size : int, default=128
+        Series per gradient step.
+    learning_rate : float, default=0.003
+        Adam's learning rate.
+    validation_fraction : float in [0, 1) or None, default=0.1
+        Fraction of series held out for early stopping.
+    patience : int or None, default=10
+        Epochs without improvement of the held-out loss before training stops
+        (never fewer than make 300 gradient steps); ``None`` disables early
+        stopping.
+    freeze_network : bool, default=False
+        Keep the weights of a user-supplied ``network`` fixed.
+    scale_input : bool, default=True
+        Standardise each channel (over all observed steps) before the networks
+        see it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, gate noise, shuffling and the validation
+        split; an int gives bit-identical fits on the same machine type and
+        thread count.
+    verbose : int, default=0
+        0 is silent; 1 prints one line per epoch.
+
+    Attributes
+    ----------
+    mask_network_ : keras.Model
+        The trained mask network: maps standardised series (channels last,
+        NaN padding) to logits of shape ``(n_timesteps, k)``.
+    objective_ : str
+        The objective used.
+    decoder_ : keras.Model
+        The decoder (reconstruction objective only).
+    predictor_ : keras.Model
+        The predictor of ``y`` (task objective only).
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (task objective on a classification target).
+    global_mask_ : ndarray of shape (n_timesteps, k)
+        Soft mask values, for ``granularity='global'`` only.
+    keep_fraction_ : float
+        Fraction of observed training entries kept at ``threshold``.
+    fill_values_ : ndarray of shape (n_channels,)
+        Baseline per channel for ``output='fill'``.
+    input_mean_, input_scale_ : ndarray of shape (n_channels,)
+        Standardisation per channel.
+    series_shape_ : tuple of (n_timesteps, n_channels)
+        Shape of one training series, channels last.
+    input_ndim_ : int
+        2 or 3, the dimensionality of the training input.
+    history_ : dict of str to list of float
+        Per-epoch training history (see ``LearnedMaskTransformer``).
+    n_iter_ : int
+        Number of epochs the mask network trained.
+    n_features_in_ : int
+        ``X.shape[1]`` seen during ``fit`` (time steps for 2-D and
+        channels-last input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame of univariate series seen during ``fit``.
+
+    See Also
+    --------
+    skmask.LearnedMaskTransformer : Masks over the features of tabular rows.
+    skmask.datasets.make_sequence_mask : Series with ground-truth windows.
+
+    Notes
+    -----
+    Training follows :class:`skmask.LearnedMaskTransformer`: binary gates are
+    straight-through concrete samples; the reconstruction and task objectives
+    first train the decoder/predictor on randomly masked series, and the task
+    objective trains a teacher, a surrogate on random masks, then the mask
+    network against the frozen surrogate.
+
+    Examples
+    --------
+    >>> from skmask import SequenceMaskTransformer
+    >>> from skmask.datasets import make_sequence_mask
+    >>> X, y, M = make_sequence_mask(n_samples=64, n_timesteps=16, window=4,
+    ...                              random_state=0)
+    >>> mask = SequenceMaskTransformer(hidden_units=8, epochs=2, random_state=0)
+    >>> mask.fit(X, mask=M).transform(X).shape
+    (64, 16)
+    """
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
+        **BaseMaskTransformer._parameter_constraints,
+        "network": [StrOptions({"conv1d", "lstm", "gru"}), callable],
+        "bidirectional": ["boolean"],
+        "mask_per_channel": ["boolean"],
+        "data_format": [StrOptions({"channels_last", "channels_first"})],
+    }
+
+    def __init__(
+        self,
+        network="conv1d",
+        hidden_units=(32, 32, 32, 32),
+        *,
+        bidirectional=True,
+        mask_per_channel=False,
+        data_format="channels_last",
+        mask_type="binary",
+        threshold=0.5,
+        granularity="instance",
+        objective="auto",
+        sparsity=0.2,
+        output="multiply",
+        fill_value=None,
+        target_type="auto",
+        predictor_units=(32, 32),
+        epochs=100,
+        batch_size=128,
+        learning_rate=3e-3,
+        validation_fraction=0.1,
+        patience=10,
+        freeze_network=False,
+        scale_input=True,
+        random_state=None,
+        verbose=0,
+    ):
+        self.network = network
+        self.hidden_units = hidden_units
+        self.bidirectional = bidirectional
+        self.mask_per_channel = mask_per_channel
+        self.data_format = data_format
+        self.mask_type = mask_type
+        self.threshold = threshold
+        self.granularity = granularity
+        self.objective = objective
+        self.sparsity = sparsity
+        self.output = output
+        self.fill_value = fill_value
+        self.target_type = target_type
+        self.predictor_units = predictor_units
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.freeze_network = freeze_network
+        self.scale_input = scale_input
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------ layouts
+    def _to_ntc(self, X):
+        """View validated X as (n, n_timesteps, n_channels)."""
+        if X.ndim == 2:
+            return X[:, :, None]
+        if self.data_format == "channels_first":
+            return X.transpose(0, 2, 1)
+        return X
+
+    def _from_ntc(self, A):
+        """Turn an (n, n_timesteps, n_channels) array into X's layout."""
+        if self.input_ndim_ == 2:
+            return A[:, :, 0]
+        if self.data_format == "channels_first":
+            return A.transpose(0, 2, 1)
+        return A
+
+    def _time_axis(self):
+        return 2 if self.input_ndim_ == 3 and self.data_format == "channels_first" else 1
+
+    def _channel_axis(self):
+        if self.input_ndim_ == 2:
+            return 1
+        return 1 if self.data_format == "channels_first" else 2
+
+    # ---------------------------------------------------------- validation
+    def _check_params(self):
+        if self.output == "select" and self.mask_per_channel:
+            raise ValueError(
+                "output='select' drops whole time steps, which needs one mask "
+                "value per step: use mask_per_channel=False."
+            )
+        return super()._check_params()
+
+    def _validate_X(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite="allow-nan",
+            allow_nd=True,
+            ensure_min_samples=1,
+        )
+        if X.ndim not in (2, 3):
+            raise ValueError(
+                "X must be 2-D (n_series, n_timesteps) univariate series or 3-D "
+                f"series; got a {X.ndim}-D array of shape {X.shape}."
+            )
+        if np.isinf(X).any():
+            raise ValueError("Input X contains infinity; series must be finite.")
+        series = self._to_ntc(X)
+        if reset:
+            self.input_ndim_ = X.ndim
+            self.series_shape_ = tuple(int(s) for s in series.shape[1:])
+        elif X.ndim != self.input_ndim_ or series.shape[1:] != self.series_shape_:
+            raise ValueError(
+                f"X has {X.ndim}-D series of shape {tuple(series.shape[1:])} "
+                "(n_timesteps, n_channels), but this transformer was fitted on "
+                f"{self.input_ndim_}-D series of shape {self.series_shape_}."
+            )
+        nan = np.isnan(series)
+        padded = nan.all(axis=2)
+        if nan.any():
+            if (nan.any(axis=2) != padded).any():
+                raise ValueError(
+                    "Input X contains NaN in some but not all channels of a time "
+                    "step; only whole padded steps (every channel NaN) are allowed."
+                )
+            if (np.diff(padded.astype(np.int8), axis=1) < 0).any():
+                raise ValueError(
+                    "Input X contains NaN inside a series; NaN is only allowed as "
+                    "padding at the end of a series."
+                )
+            if padded[:, 0].any():
+                raise ValueError(
+                    "Input X contains a series with no observed time step (all NaN)."
+                )
+        return X
+
+    def _check_mask(self, mask, X):
+        mask = check_array(
+            mask,
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite="allow-nan",
+            allow_nd=True,
+            input_name="mask",
+        )
+        series = self._to_ntc(X)
+        n, steps, channels = series.shape
+        if mask.shape == X.shape:
+            per_entry = self._to_ntc(mask)
+        elif mask.shape == (n, steps):
+            per_entry = mask[:, :, None]
+        else:
+            raise ValueError(
+                f"mask has shape {mask.shape}; expected {(n, steps)} (one value per "
+                f"time step) or X's shape {X.shape}."
+            )
+        observed = ~np.isnan(series[:, :, 0])
+        values = per_entry[observed]
+        if np.isnan(values).any():
+            raise ValueError("mask contains NaN on observed (not padded) time steps.")
+        if values.size and (values.min() < 0 or values.max() > 1):
+            raise ValueError("mask values must lie in [0, 1].")
+        if self.mask_type == "binary" and not np.isin(values, (0.0, 1.0)).all():
+            raise ValueError(
+                "mask_type='binary' needs 0/1 ground-truth masks; got other values. "
+                "Use mask_type='weighted' for masks with values in [0, 1]."
+            )
+        k = channels if self.mask_per_channel else 1
+        if per_entry.shape[2] != k:
+            if k == 1:
+                if not (values == values[:, :1]).all():
+                    raise ValueError(
+                        "mask varies across the channels of a time step; set "
+                        "mask_per_channel=True to learn a mask per channel."
+                    )
+                per_entry = per_entry[:, :, :1]
+            else:
+                per_entry = np.broadcast_to(per_entry, (n, steps, k))
+        # Padded steps are NaN targets: the supervised loss leaves them out.
+        targets = np.where(observed[:, :, None], per_entry, np.nan)
+        return targets.astype(np.float32)
+
+    def _check_fill_value(self, X):
+        channels = self._to_ntc(X).shape[2]
+        if self.fill_value is None:
+            return np.nanmean(self._to_ntc(X), axis=(0, 1))
+        fill = np.asarray(self.fill_value, dtype=np.float64)
+        if fill.ndim == 0:
+            fill = np.full(channels, float(fill))
+        if fill.shape != (channels,) or not np.isfinite(fill).all():
+            raise ValueError(
+                "fill_value must be None, a finite number, or one finite number per "
+                f"channel ({channels}); got {self.fill_value!r}."
+            )
+        return fill
+
+    # ---------------------------------------------------------------- hooks
+    def _input_stats(self, X):
+        series = self._to_ntc(X)
+        mean = np.nanmean(series, axis=(0, 1))
+        scale = np.nanstd(series, axis=(0, 1))
+        return mean, np.where(scale > 0, scale, 1.0)
+
+    def _network_input(self, X):
+        Z = (self._to_ntc(X) - self.input_mean_) / self.input_scale_
+        return np.ascontiguousarray(Z, dtype=np.float32)
+
+    def _mask_shape(self, input_shape):
+        steps, channels = input_shape
+        return (steps, channels if self.mask_per_channel else 1)
+
+    def _wrap_mask_network(self, network, input_shape):
+        from skmask.networks import guard_padding
+
+        return guard_padding(network, input_shape)
+
+    def _mask_for_X(self, mask):
+        n = mask.shape[0]
+        return self._from_ntc(np.broadcast_to(mask, (n, *self.series_shape_)))
+
+    def _valid_entries(self, X):
+        valid = ~np.isnan(X)
+        return None if valid.all() else valid
+
+    def _build_default_network(self, input_shape, hidden_units, initial_logit):
+        from skmask.networks import build_sequence_mask_network
+
+        return build_sequence_mask_network(
+            input_shape,
+            self.network,
+            hidden_units,
+            mask_channels=self._mask_shape(input_shape)[1],
+            bidirectional=self.bidirectional,
+            initial_logit=initial_logit,
+        )
+
+    def _build_companion(self, input_shape, n_outputs, hidden_units, name):
+        from skmask.networks import build_sequence_decoder, build_sequence_predictor
+
+        # The companion sees concat([x * m, m]) on the channel axis.
+        shape = (input_shape[0], 2 * input_shape[1])
+        build = build_sequence_decoder if name == "decoder" else build_sequence_predictor
+        return build(shape, hidden_units, n_outputs, name=name)
+
+    def _apply(self, X, keep, mask):
+        fill = self.fill_values_
+        if self.input_ndim_ == 3 and self.data_format == "channels_first":
+            fill = fill[:, None]
+        support = None
+        if self.output == "select":
+            support = self.get_support()
+        axis = self._time_axis() if self.output == "select" else self._channel_axis()
+        return apply_mask(
+            X,
+            mask,
+            output=self.output,
+            keep=keep,
+            fill_values=fill,
+            support=support,
+            axis=axis,
+        )
+
+    def get_support(self, indices=False):
+        """Return which time steps a global mask keeps.
+
+        Parameters
+        ----------
+        indices : bool, default=False
+            Return integer indices instead of a boolean mask.
+
+        Returns
+        -------
+        support : ndarray
+            Boolean mask of shape ``(n_timesteps,)`` (or ``(n_timesteps,
+            n_channels)`` with ``mask_per_channel=True``), or the indices of
+            the kept steps.
+        """
+        support = super().get_support()
+        if support.ndim == 2 and support.shape[1] == 1:
+            support = support[:, 0]
+        return np.flatnonzero(support) if indices else support
+
