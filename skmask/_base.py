@@ -364,7 +364,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         if self.scale_input:
             self.input_mean_, self.input_scale_ = mean, scale
         else:
-            self.input_mean_, self.input_scale_ = np.zeros_like(mean), np.ones_like(scale)
+            self.input_mean_, self.input_scale_ = (
+                np.zeros_like(mean),
+                np.ones_like(scale),
+            )
         Z = self._network_input(X)
         input_shape = Z.shape[1:]
         if mask is not None:
@@ -459,7 +462,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             self.global_mask_ = expit(logits.astype(np.float64))
         keep = binarize(self._soft_mask(X), self.threshold)
         valid = self._valid_entries(X)
-        self.keep_fraction_ = float(keep.mean() if valid is None else keep[valid].mean())
+        self.keep_fraction_ = float(
+            keep.mean() if valid is None else keep[valid].mean()
+        )
         if not keep.any():
             warnings.warn(
                 "The fitted mask keeps no entry of the training data (threshold="

@@ -191,8 +191,9 @@ def make_sequence_mask(
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_channels)
-        Series (channels last); NaN on padded steps.
+    X : ndarray of shape (n_samples, n_timesteps[, n_channels])
+        Series (channels last; 2-D when ``n_channels`` is None); NaN on
+        padded steps.
     y : ndarray of shape (n_samples,)
         Class labels ``0 .. n_classes - 1``.
     ground_truth_mask : ndarray of shape (n_samples, n_timesteps)
@@ -219,7 +220,9 @@ def make_sequence_mask(
     if n_channels is not None and (
         not isinstance(n_channels, int | np.integer) or n_channels < 1
     ):
-        raise ValueError(f"n_channels must be None or a positive int; got {n_channels!r}.")
+        raise ValueError(
+            f"n_channels must be None or a positive int; got {n_channels!r}."
+        )
     if n_classes not in (2, 3):
         raise ValueError(f"n_classes must be 2 or 3; got {n_classes!r}.")
     for name, value in (
@@ -256,7 +259,9 @@ def make_sequence_mask(
             s = free[rng.randint(len(free))]
             X[i, s : s + window, :] *= volatility / noise if noise > 0 else 0.0
             if noise == 0:
-                X[i, s : s + window, :] = volatility * rng.normal(size=(window, channels))
+                X[i, s : s + window, :] = volatility * rng.normal(
+                    size=(window, channels)
+                )
         X[i, lengths[i] :, :] = np.nan
     if n_channels is None:
         X = X[:, :, 0]

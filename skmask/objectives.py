@@ -130,8 +130,10 @@ def _valid_steps(x: Any) -> Any:
 
 
 def _per_row_elementwise(loss: Any) -> Any:
-    """Per-row mean of an elementwise loss over the entries whose target is
-    not NaN, so that padded entries never reach the loss."""
+    """Wrap an elementwise loss into a per-row mean over known targets.
+
+    Entries whose target is NaN (padding) never reach the loss.
+    """
 
     def per_row(y_true: Any, y_pred: Any) -> Any:
         known = ops.logical_not(ops.isnan(y_true))
@@ -146,9 +148,7 @@ def _per_row_elementwise(loss: Any) -> Any:
 def _binary_crossentropy_with_logits(target: Any, logits: Any) -> Any:
     # The numerically stable form, elementwise (Keras' loss averages the last
     # axis, which would hide padded entries from the NaN filter).
-    return (
-        ops.relu(logits) - logits * target + ops.log1p(ops.exp(-ops.abs(logits)))
-    )
+    return ops.relu(logits) - logits * target + ops.log1p(ops.exp(-ops.abs(logits)))
 
 
 def _squared_error(target: Any, prediction: Any) -> Any:

@@ -99,9 +99,10 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
         ``'auto'``: supervised when ``mask`` is passed to ``fit``, task when
         ``y`` is, reconstruction otherwise.
-    sparsity : float >= 0, default=0.2
+    sparsity : float >= 0, default=0.4
         Weight of the cost on the fraction of entries kept (reconstruction and
-        task objectives).
+        task objectives). Higher than the tabular default: with the selector's
+        drop-out (see Notes) it keeps whole patterns and little else.
     output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
         ``'multiply'``: ``X * m``; ``'fill'``: dropped steps take
         ``fill_value``; ``'nan'``: dropped steps become NaN; ``'select'``:
@@ -187,7 +188,11 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     straight-through concrete samples; the reconstruction and task objectives
     first train the decoder/predictor on randomly masked series, and the task
     objective trains a teacher, a surrogate on random masks, then the mask
-    network against the frozen surrogate.
+    network against the frozen surrogate. While the mask network trains,
+    half of the kept steps are dropped at random before the surrogate sees
+    them: a pattern then pays to keep whole (any surviving part of it still
+    predicts), where without drop-out the cheapest sufficient mask keeps a
+    few of its steps only.
 
     Examples
     --------
@@ -199,6 +204,9 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     >>> mask.fit(X, mask=M).transform(X).shape
     (64, 16)
     """
+
+    # See Notes: the selector keeps whole patterns when parts may be lost.
+    _selector_drop_rate = 0.5
 
     _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
         **BaseMaskTransformer._parameter_constraints,
@@ -220,7 +228,7 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         threshold=0.5,
         granularity="instance",
         objective="auto",
-        sparsity=0.2,
+        sparsity=0.4,
         output="multiply",
         fill_value=None,
         target_type="auto",
@@ -277,7 +285,9 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         return A
 
     def _time_axis(self):
-        return 2 if self.input_ndim_ == 3 and self.data_format == "channels_first" else 1
+        return (
+            2 if self.input_ndim_ == 3 and self.data_format == "channels_first" else 1
+        )
 
     def _channel_axis(self):
         if self.input_ndim_ == 2:
@@ -443,7 +453,9 @@ class SequenceMaskTransformer(BaseMaskTransformer):
 
         # The companion sees concat([x * m, m]) on the channel axis.
         shape = (input_shape[0], 2 * input_shape[1])
-        build = build_sequence_decoder if name == "decoder" else build_sequence_predictor
+        build = (
+            build_sequence_decoder if name == "decoder" else build_sequence_predictor
+        )
         return build(shape, hidden_units, n_outputs, name=name)
 
     def _apply(self, X, keep, mask):
@@ -483,4 +495,3 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         if support.ndim == 2 and support.shape[1] == 1:
             support = support[:, 0]
         return np.flatnonzero(support) if indices else support
-

@@ -1,5 +1,8 @@
-"""Networks over time steps: recurrent and convolutional mask networks,
-decoders and predictors for series of shape ``(n_timesteps, n_channels)``."""
+"""Networks over time steps for series of shape ``(n_timesteps, n_channels)``.
+
+Recurrent and convolutional mask networks, a convolutional decoder and a
+pooled convolutional predictor.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +18,7 @@ SEQUENCE_NETWORKS = ("conv1d", "lstm", "gru")
 KERNEL_SIZE = 3
 
 
-def _conv_stack(
-    x: Any, hidden_units: Sequence[int], *, causal: bool, name: str
-) -> Any:
+def _conv_stack(x: Any, hidden_units: Sequence[int], *, causal: bool, name: str) -> Any:
     # Dilations 1, 2, 4, ...: the receptive field doubles with each layer.
     for i, units in enumerate(hidden_units):
         x = keras.layers.Conv1D(
