@@ -47,9 +47,9 @@ from skmask._keras import (
 from skmask.apply import SHAPE_KEEPING_OUTPUTS, apply_mask, binarize
 from skmask.exceptions import EmptyMaskWarning
 
-# Rows of network input per forward pass in ``transform``: bounds the memory
-# of the network's activations for large inputs.
-TRANSFORM_BATCH_ROWS = 16384
+# Input entries per forward pass in ``transform`` (16384 rows of 64 features):
+# bounds the memory of the network's activations for large inputs.
+TRANSFORM_BATCH_ENTRIES = 16384 * 64
 # Starting keep probability sigmoid(2) ~ 0.88 for gates trained with a
 # sparsity cost: the decoder/predictor first sees nearly every entry.
 INITIAL_KEEP_LOGIT = 2.0
@@ -537,9 +537,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     def _mask_logits(self, Z):
         """Run the mask network on network input ``Z`` in bounded batches."""
         model = self.mask_network_
+        rows = max(1, TRANSFORM_BATCH_ENTRIES // max(1, int(np.prod(Z.shape[1:]))))
         parts = [
-            np.asarray(model(Z[start : start + TRANSFORM_BATCH_ROWS], training=False))
-            for start in range(0, Z.shape[0], TRANSFORM_BATCH_ROWS)
+            np.asarray(model(Z[start : start + rows], training=False))
+            for start in range(0, Z.shape[0], rows)
         ]
         return np.concatenate(parts, axis=0)
 

@@ -35,7 +35,8 @@ def import_keras() -> Any:
     import keras
 
     # Register skmask's custom layers so that models holding them load.
-    import skmask.gates  # noqa: F401
+    import skmask.gates
+    import skmask.networks  # noqa: F401  (registers the image layers)
 
     return keras
 

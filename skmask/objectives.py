@@ -53,8 +53,13 @@ MIN_PATIENCE_STEPS = 300
 # mask entry and row; above this many entries it falls back to
 # straight-through.
 LOCAL_GRADIENT_MAX_ENTRIES = 128
-# Rows per forward pass when evaluating held-out loss.
-EVAL_BATCH_ROWS = 8192
+# Input entries per forward pass when evaluating (8192 rows of 64 features).
+EVAL_BATCH_ENTRIES = 8192 * 64
+
+
+def _eval_rows(x: np.ndarray) -> int:
+    """Rows per evaluation pass: bounded memory whatever the row's size."""
+    return max(1, EVAL_BATCH_ENTRIES // max(1, int(np.prod(x.shape[1:]))))
 
 
 @dataclass
@@ -304,8 +309,9 @@ def soft_targets(graph: TrainingGraph, x: np.ndarray, target: TargetSpec) -> Any
         Probabilities (classification) or predicted values (regression).
     """
     parts = []
-    for start in range(0, x.shape[0], EVAL_BATCH_ROWS):
-        out = graph.model(x[start : start + EVAL_BATCH_ROWS], training=False)[0]
+    rows = _eval_rows(x)
+    for start in range(0, x.shape[0], rows):
+        out = graph.model(x[start : start + rows], training=False)[0]
         if target.kind in ("binary", "multilabel"):
             out = ops.sigmoid(out)
         elif target.kind == "multiclass":
@@ -527,8 +533,9 @@ def train(
     def evaluate(xv: np.ndarray, yv: np.ndarray, wv: np.ndarray | None) -> float:
         total = 0.0
         penalty = 0.0
-        for start in range(0, xv.shape[0], EVAL_BATCH_ROWS):
-            sl = slice(start, start + EVAL_BATCH_ROWS)
+        rows = _eval_rows(xv)
+        for start in range(0, xv.shape[0], rows):
+            sl = slice(start, start + rows)
             prediction, _, logits = model(xv[sl], training=False)
             per_row = np.asarray(graph.loss(yv[sl], prediction))
             total += float(np.sum(per_row * (1.0 if wv is None else wv[sl])))

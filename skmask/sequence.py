@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import FLOAT_DTYPES, check_array, validate_data
 
 from skmask._base import BaseMaskTransformer
+from skmask._channels import channel_fill, channel_stats, channel_targets
 from skmask.apply import apply_mask
 
 
@@ -368,52 +369,22 @@ class SequenceMaskTransformer(BaseMaskTransformer):
                 f"mask has shape {mask.shape}; expected {(n, steps)} (one value per "
                 f"time step) or X's shape {X.shape}."
             )
-        observed = ~np.isnan(series[:, :, 0])
-        values = per_entry[observed]
-        if np.isnan(values).any():
-            raise ValueError("mask contains NaN on observed (not padded) time steps.")
-        if values.size and (values.min() < 0 or values.max() > 1):
-            raise ValueError("mask values must lie in [0, 1].")
-        if self.mask_type == "binary" and not np.isin(values, (0.0, 1.0)).all():
-            raise ValueError(
-                "mask_type='binary' needs 0/1 ground-truth masks; got other values. "
-                "Use mask_type='weighted' for masks with values in [0, 1]."
-            )
-        k = channels if self.mask_per_channel else 1
-        if per_entry.shape[2] != k:
-            if k == 1:
-                if not (values == values[:, :1]).all():
-                    raise ValueError(
-                        "mask varies across the channels of a time step; set "
-                        "mask_per_channel=True to learn a mask per channel."
-                    )
-                per_entry = per_entry[:, :, :1]
-            else:
-                per_entry = np.broadcast_to(per_entry, (n, steps, k))
-        # Padded steps are NaN targets: the supervised loss leaves them out.
-        targets = np.where(observed[:, :, None], per_entry, np.nan)
-        return targets.astype(np.float32)
+        if self.mask_per_channel:
+            per_entry = np.broadcast_to(per_entry, series.shape)
+        return channel_targets(
+            per_entry,
+            ~np.isnan(series[:, :, 0]),
+            per_channel=self.mask_per_channel,
+            mask_type=self.mask_type,
+            unit="time step",
+        )
 
     def _check_fill_value(self, X):
-        channels = self._to_ntc(X).shape[2]
-        if self.fill_value is None:
-            return np.nanmean(self._to_ntc(X), axis=(0, 1))
-        fill = np.asarray(self.fill_value, dtype=np.float64)
-        if fill.ndim == 0:
-            fill = np.full(channels, float(fill))
-        if fill.shape != (channels,) or not np.isfinite(fill).all():
-            raise ValueError(
-                "fill_value must be None, a finite number, or one finite number per "
-                f"channel ({channels}); got {self.fill_value!r}."
-            )
-        return fill
+        return channel_fill(self.fill_value, self._to_ntc(X))
 
     # ---------------------------------------------------------------- hooks
     def _input_stats(self, X):
-        series = self._to_ntc(X)
-        mean = np.nanmean(series, axis=(0, 1))
-        scale = np.nanstd(series, axis=(0, 1))
-        return mean, np.where(scale > 0, scale, 1.0)
+        return channel_stats(self._to_ntc(X))
 
     def _network_input(self, X):
         Z = (self._to_ntc(X) - self.input_mean_) / self.input_scale_

@@ -4,6 +4,11 @@ Builders take plain hyperparameters and return uncompiled Keras models; they
 know nothing of scikit-learn or pandas.
 """
 
+from skmask.networks.image import (
+    build_image_decoder,
+    build_image_mask_network,
+    build_image_predictor,
+)
 from skmask.networks.mlp import (
     build_global_mask_network,
     build_mlp,
@@ -18,6 +23,9 @@ from skmask.networks.sequence import (
 
 __all__ = [
     "build_global_mask_network",
+    "build_image_decoder",
+    "build_image_mask_network",
+    "build_image_predictor",
     "build_mlp",
     "build_mlp_mask_network",
     "build_sequence_decoder",
