@@ -5,6 +5,7 @@
 """
 
 from skmask.exceptions import EmptyMaskWarning
+from skmask.image import ImageMaskTransformer
 from skmask.sequence import SequenceMaskTransformer
 from skmask.tabular import LearnedMaskTransformer
 
@@ -12,6 +13,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EmptyMaskWarning",
+    "ImageMaskTransformer",
     "LearnedMaskTransformer",
     "SequenceMaskTransformer",
     "__version__",

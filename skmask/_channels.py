@@ -1,6 +1,7 @@
-"""Helpers shared by the estimators whose data has a channel axis (series,
-images): targets, statistics and fill values per channel, in the
-channels-last layout the networks see.
+"""Per-channel helpers for the estimators of series and images.
+
+Targets, statistics and fill values per channel, in the channels-last layout
+the networks see.
 """
 
 from __future__ import annotations

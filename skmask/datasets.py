@@ -278,9 +278,9 @@ def make_image_mask(
 ):
     """Paste scikit-learn's digits at random positions into noisy canvases.
 
-    Each 8×8 image of :func:`sklearn.datasets.load_digits` (shipped with
+    Each 8x8 image of :func:`sklearn.datasets.load_digits` (shipped with
     scikit-learn: nothing is downloaded), scaled to [0, 1], replaces a square
-    of a ``canvas_size × canvas_size`` canvas of Gaussian noise at a uniformly
+    of a ``canvas_size x canvas_size`` canvas of Gaussian noise at a uniformly
     random position. The label is the digit; the ground-truth mask is the
     digit's square.
 
@@ -305,7 +305,7 @@ def make_image_mask(
     y : ndarray of shape (n_samples,)
         The digit of each canvas.
     ground_truth_mask : ndarray of shape (n_samples, canvas_size, canvas_size)
-        1 on the digit's 8×8 square, 0 elsewhere.
+        1 on the digit's 8x8 square, 0 elsewhere.
 
     Examples
     --------

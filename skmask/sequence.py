@@ -359,7 +359,7 @@ class SequenceMaskTransformer(BaseMaskTransformer):
             input_name="mask",
         )
         series = self._to_ntc(X)
-        n, steps, channels = series.shape
+        n, steps, _ = series.shape
         if mask.shape == X.shape:
             per_entry = self._to_ntc(mask)
         elif mask.shape == (n, steps):

@@ -2,7 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmask import LearnedMaskTransformer, SequenceMaskTransformer
+from skmask import (
+    ImageMaskTransformer,
+    LearnedMaskTransformer,
+    SequenceMaskTransformer,
+)
 
 # Tiny settings: the checks test the contract, not the quality of the mask.
 FAST = {"epochs": 2, "hidden_units": (8,), "predictor_units": (8,), "batch_size": 32}
@@ -29,6 +33,11 @@ def _instances():
     yield SequenceMaskTransformer(mask_type="weighted", output="fill", **FAST)
     yield SequenceMaskTransformer(granularity="global", output="select", **FAST)
     yield SequenceMaskTransformer(output="concat", bidirectional=False, **FAST)
+    # Images: 2-D input is flattened images (1 x n_features without image_shape).
+    for network in ("fcn", "cnn"):
+        yield ImageMaskTransformer(network=network, **FAST)
+    yield ImageMaskTransformer(mask_type="weighted", output="nan", **FAST)
+    yield ImageMaskTransformer(granularity="global", output="select", **FAST)
 
 
 def _expected_failed_checks(estimator):
