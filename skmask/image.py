@@ -46,7 +46,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(height, width, channels)`` of flattened 2-D
         input (C order, channels last); ignored for 3-D/4-D input. ``None``
-        with 2-D input reads each row as a ``1 × n_features`` image.
+        with 2-D input reads each row as a ``1 x n_features`` image.
     mask_per_channel : bool, default=False
         ``False``: one mask value per pixel, shared by the channels;
         ``True``: one per pixel and channel.
@@ -264,28 +264,23 @@ class ImageMaskTransformer(BaseMaskTransformer):
 
     # ---------------------------------------------------------- validation
     def _validate_X(self, X, reset):
-        ndim = np.ndim(X) if not hasattr(X, "iloc") else 2
-        if reset or ndim == 2:
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                dtype=FLOAT_DTYPES,
-                ensure_all_finite=True,
-                allow_nd=True,
-                ensure_min_samples=1,
-            )
-        else:
-            # Images of another size are fine for a fully convolutional mask;
-            # the shape checks below replace validate_data's n_features check.
-            X = check_array(
-                X,
-                dtype=FLOAT_DTYPES,
-                ensure_all_finite=True,
-                allow_nd=True,
-                ensure_min_samples=1,
-                input_name="X",
-            )
+        checks = {
+            "dtype": FLOAT_DTYPES,
+            "ensure_all_finite": True,
+            "allow_nd": True,
+            "ensure_min_samples": 1,
+        }
+        flat = True
+        if not reset:
+            # Images of another size are fine for a fully convolutional mask:
+            # for them, the shape checks below replace validate_data's
+            # n_features check; 2-D input goes through validate_data (names).
+            array = check_array(X, input_name="X", **checks)
+            flat = array.ndim == 2
+            if not flat:
+                X = array
+        if reset or flat:
+            X = validate_data(self, X, reset=reset, **checks)
         if X.ndim not in (2, 3, 4):
             raise ValueError(
                 "X must be 2-D (flattened images, with image_shape), 3-D (n, height, "
@@ -320,7 +315,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
     def _check_mask(self, mask, X):
         mask = check_array(mask, dtype=FLOAT_DTYPES, allow_nd=True, input_name="mask")
         images = self._to_nhwc(X)
-        n, height, width, channels = images.shape
+        n, height, width, _channels = images.shape
         if mask.shape == X.shape:
             per_entry = self._to_nhwc(mask)
         elif mask.shape in ((n, height, width), (n, height * width)):

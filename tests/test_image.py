@@ -118,7 +118,7 @@ def test_reconstruction_drops_a_constant_border():
 
 
 def test_global_mask_selects_pixel_columns():
-    X, y = load_digits(return_X_y=True)
+    X, _y = load_digits(return_X_y=True)
     est = ImageMaskTransformer(
         image_shape=(8, 8),
         granularity="global",
