@@ -33,9 +33,8 @@ print(f"held-out IoU with the digit's square: {iou:.3f}")
 # A canvas size the mask never saw.
 X_big, _, truth_big = make_image_mask(n_samples=100, canvas_size=32, random_state=1)
 big = mask.get_mask(X_big)
-print(
-    f"IoU on 32x32 canvases: {mask_iou(truth_big.reshape(100, -1), big.reshape(100, -1)):.3f}"
-)
+iou_big = mask_iou(truth_big.reshape(100, -1), big.reshape(100, -1))
+print(f"IoU on 32x32 canvases: {iou_big:.3f}")
 
 # %%
 # Canvases, masks and masked canvases.
