@@ -62,10 +62,10 @@ class ImageMaskTransformer(BaseMaskTransformer):
     objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
         ``'auto'``: supervised when ``mask`` is passed to ``fit``, task when
         ``y`` is, reconstruction otherwise.
-    sparsity : float >= 0, default=0.4
+    sparsity : float >= 0, default=1.0
         Weight of the cost on the fraction of entries kept (reconstruction and
-        task objectives); as for series, with the selector's drop-out (see
-        Notes).
+        task objectives). Higher than for tables and series: the cost of one
+        pixel is ``sparsity / n_pixels``, and images have many pixels.
     output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
         ``'multiply'``: ``X * m``; ``'fill'``: dropped pixels take
         ``fill_value``; ``'nan'``: dropped pixels become NaN; ``'select'``:
@@ -78,7 +78,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         mean.
     target_type : {'auto', 'classification', 'regression'}, default='auto'
         How the task objective reads ``y``.
-    predictor_units : int or tuple of int, default=(16, 32)
+    predictor_units : int or tuple of int, default=(32, 64)
         Filters per level of the network trained beside the mask: the
         predictor of ``y`` (task; convolutions, then global max and mean
         pooling) or the decoder of ``X`` (reconstruction; a U-Net).
@@ -183,11 +183,11 @@ class ImageMaskTransformer(BaseMaskTransformer):
         threshold=0.5,
         granularity="instance",
         objective="auto",
-        sparsity=0.4,
+        sparsity=1.0,
         output="multiply",
         fill_value=None,
         target_type="auto",
-        predictor_units=(16, 32),
+        predictor_units=(32, 64),
         epochs=100,
         batch_size=128,
         learning_rate=3e-3,
