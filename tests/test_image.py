@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from skmask import ImageMaskTransformer
 from skmask.datasets import make_image_mask
-from skmask.metrics import mask_iou
+from skmask.metrics import mask_fdr, mask_iou, mask_tpr
 
 SMALL = {"epochs": 2, "hidden_units": (4,), "predictor_units": (4,), "batch_size": 32}
 
@@ -176,3 +176,15 @@ def test_make_image_mask():
     assert inside.min() >= 0 and inside.max() <= 1
     with pytest.raises(ValueError, match="canvas_size"):
         make_image_mask(canvas_size=7)
+
+
+def test_task_mask_prefers_the_digit():
+    X, y, M = make_image_mask(n_samples=800, canvas_size=16, random_state=0)
+    est = ImageMaskTransformer(epochs=30, random_state=0).fit(X[:600], y[:600])
+    mask = _flat(est.get_mask(X[600:]))
+    truth = _flat(M[600:])
+    # The square is a quarter of the canvas: a mask blind to the digit would
+    # have an FDR near 0.75.
+    tpr, fdr = mask_tpr(truth, mask), mask_fdr(truth, mask)
+    assert tpr >= 0.3, (tpr, fdr)
+    assert fdr <= 0.4, (tpr, fdr)
