@@ -547,9 +547,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     def _soft_mask(self, X):
         """Soft mask values (float64) for validated ``X``, in X's shape."""
         if self.granularity == "global":
-            soft = np.broadcast_to(
-                self.global_mask_, (X.shape[0], *self.global_mask_.shape)
-            )
+            # A writable copy per row, as for instance masks.
+            soft = np.repeat(self.global_mask_[None], X.shape[0], axis=0)
         else:
             import_keras()
             Z = self._network_input(X)

@@ -352,7 +352,8 @@ class ImageMaskTransformer(BaseMaskTransformer):
 
     def _mask_for_X(self, mask):
         shape = (*mask.shape[:3], self.image_shape_[2])
-        return self._from_nhwc(np.broadcast_to(mask, shape))
+        # A writable array, like the masks of tables.
+        return self._from_nhwc(np.broadcast_to(mask, shape)).copy()
 
     def _build_default_network(self, input_shape, hidden_units, initial_logit):
         from skmask.networks import build_image_mask_network

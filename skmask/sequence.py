@@ -401,7 +401,8 @@ class SequenceMaskTransformer(BaseMaskTransformer):
 
     def _mask_for_X(self, mask):
         n = mask.shape[0]
-        return self._from_ntc(np.broadcast_to(mask, (n, *self.series_shape_)))
+        # A writable array, like the masks of tables.
+        return self._from_ntc(np.broadcast_to(mask, (n, *self.series_shape_))).copy()
 
     def _valid_entries(self, X):
         valid = ~np.isnan(X)

@@ -188,3 +188,9 @@ def test_task_mask_prefers_the_digit():
     tpr, fdr = mask_tpr(truth, mask), mask_fdr(truth, mask)
     assert tpr >= 0.3, (tpr, fdr)
     assert fdr <= 0.4, (tpr, fdr)
+
+
+def test_masks_are_writable_arrays(small_fit):
+    est, X = small_fit
+    for mask in (est.predict_mask(X), est.get_mask(X)):
+        mask[0] = 0.0  # a plain NumPy array the caller owns

@@ -267,3 +267,9 @@ def test_make_sequence_mask_ground_truth():
     assert X[bumps][M[bumps] == 1].mean() > 0.5
     with pytest.raises(ValueError, match="window"):
         make_sequence_mask(n_timesteps=5, window=6)
+
+
+def test_masks_are_writable_arrays(small_fit):
+    est, X = small_fit
+    for mask in (est.predict_mask(X), est.get_mask(X)):
+        mask[0] = 0.0  # a plain NumPy array the caller owns
