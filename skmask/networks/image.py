@@ -14,7 +14,6 @@ from typing import Any
 import keras
 from keras import ops
 
-IMAGE_NETWORKS = ("fcn", "cnn")
 KERNEL_SIZE = 3
 
 
@@ -78,7 +77,7 @@ def _conv(x: Any, units: int, name: str) -> Any:
     )(x)
 
 
-def _unet(inputs: Any, hidden_units: Sequence[int], n_outputs: int, name: str) -> Any:
+def _unet(inputs: Any, hidden_units: Sequence[int], name: str) -> Any:
     """Encoder-decoder with skip connections; output at the input's size."""
     levels = len(hidden_units)
     x = PadToMultiple(2 ** (levels - 1), name=f"{name}_pad")(inputs)
@@ -136,7 +135,7 @@ def build_image_mask_network(
     bias = keras.initializers.Constant(initial_logit)
     if kind == "fcn":
         inputs = keras.Input((None, None, channels), name=f"{name}_input")
-        x = _unet(inputs, hidden_units, mask_channels, name)
+        x = _unet(inputs, hidden_units, name)
         logits = keras.layers.Conv2D(
             mask_channels, 1, bias_initializer=bias, name=f"{name}_logits"
         )(x)
@@ -184,7 +183,7 @@ def build_image_decoder(
         n_outputs)``.
     """
     inputs = keras.Input(tuple(input_shape), name=f"{name}_input")
-    x = _unet(inputs, hidden_units, n_outputs, name)
+    x = _unet(inputs, hidden_units, name)
     outputs = keras.layers.Conv2D(n_outputs, 1, name=f"{name}_output")(x)
     return keras.Model(inputs, outputs, name=name)
 

@@ -13,7 +13,6 @@ import keras
 
 from skmask.gates import PaddingGuard
 
-SEQUENCE_NETWORKS = ("conv1d", "lstm", "gru")
 # Width of the convolution windows of the 'conv1d' stacks.
 KERNEL_SIZE = 3
 
