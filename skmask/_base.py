@@ -17,15 +17,16 @@ the decoder/predictor builders. This module never builds a Keras layer itself.
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
@@ -34,9 +35,11 @@ from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
+    check_memory,
     validate_data,
 )
 
+from skmask._inference import rows_per_chunk
 from skmask._keras import (
     PicklableModel,
     draw_seed,
@@ -47,9 +50,6 @@ from skmask._keras import (
 from skmask.apply import SHAPE_KEEPING_OUTPUTS, apply_mask, binarize
 from skmask.exceptions import EmptyMaskWarning
 
-# Input entries per forward pass in ``transform`` (16384 rows of 64 features):
-# bounds the memory of the network's activations for large inputs.
-TRANSFORM_BATCH_ENTRIES = 16384 * 64
 # Starting keep probability sigmoid(2) ~ 0.88 for gates trained with a
 # sparsity cost: the decoder/predictor first sees nearly every entry.
 INITIAL_KEEP_LOGIT = 2.0
@@ -95,6 +95,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         "freeze_network": ["boolean"],
         "scale_input": ["boolean"],
         "random_state": ["random_state"],
+        "memory": [None, str, HasMethods(["cache"])],
         "verbose": ["verbose"],
     }
 
@@ -290,9 +291,13 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             ensure_min_samples=1,
         )
 
+    def _network_layout(self, X):
+        """Return validated X in the network's layout, not standardised (a view)."""
+        return X
+
     def _network_input(self, X):
         """Standardise validated X into the float32 array the network sees."""
-        Z = (X - self.input_mean_) / self.input_scale_
+        Z = (self._network_layout(X) - self.input_mean_) / self.input_scale_
         return np.ascontiguousarray(Z, dtype=np.float32)
 
     def _copy_user_network(self, input_shape):
@@ -369,7 +374,6 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 np.ones_like(scale),
             )
         Z = self._network_input(X)
-        input_shape = Z.shape[1:]
         if mask is not None:
             mask = self._check_mask(mask, X)
 
@@ -380,6 +384,83 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         else:
             targets = y_enc
 
+        train, estimator = _train_networks, self
+        if self.memory is not None:
+            import_keras()  # registers skmask's layers before a cached load
+            train = check_memory(self.memory).cache(_train_networks, ignore=["verbose"])
+            estimator = self._training_clone()
+        trained = train(
+            estimator,
+            Z,
+            targets,
+            sample_weight,
+            objective,
+            target_spec,
+            hidden_units,
+            predictor_units,
+            verbose=self.verbose,
+        )
+
+        mask_network = trained["mask_network"]
+        self.objective_ = objective
+        self.mask_network_ = mask_network
+        self.history_ = trained["history"]
+        self.n_iter_ = len(self.history_["loss"])
+        if objective == "reconstruction":
+            self.decoder_ = trained["companion"]
+        elif objective == "task":
+            self.predictor_ = trained["companion"]
+        self.fill_values_ = fill_values
+        if self.granularity == "global":
+            logits = np.asarray(mask_network(Z[:1], training=False))[0]
+            self.global_mask_ = expit(logits.astype(np.float64))
+        keep = binarize(self._soft_mask(X), self.threshold)
+        valid = self._valid_entries(X)
+        self.keep_fraction_ = float(
+            keep.mean() if valid is None else keep[valid].mean()
+        )
+        if not keep.any():
+            warnings.warn(
+                "The fitted mask keeps no entry of the training data (threshold="
+                f"{self.threshold}); the masked output carries no information. "
+                "Lower `sparsity` or `threshold`, or train longer.",
+                EmptyMaskWarning,
+                stacklevel=3,
+            )
+        return self
+
+    # Parameters that act after the network: a fit that differs only in these
+    # trains the same network, which ``memory`` then reuses.
+    _post_network_params = ("threshold", "output", "fill_value", "verbose", "memory")
+
+    def _training_clone(self):
+        """Return an unfitted copy whose parameters say only how it trains."""
+        defaults = {
+            name: param.default
+            for name, param in inspect.signature(type(self).__init__).parameters.items()
+            if name in self._post_network_params
+        }
+        return clone(self).set_params(**defaults)
+
+    def _train(
+        self,
+        Z,
+        targets,
+        sample_weight,
+        objective,
+        target_spec,
+        hidden_units,
+        predictor_units,
+    ):
+        """Build and train the networks on network input ``Z``.
+
+        Depends only on the parameters that shape training (never on
+        ``threshold``, ``output`` or ``fill_value``), so that its result can
+        be cached. Returns a dict with ``mask_network``, ``companion`` (the
+        decoder or predictor, or None) and ``history``.
+        """
+        n_samples = Z.shape[0]
+        input_shape = Z.shape[1:]
         seed = draw_seed(self.random_state)
         train_idx, val_idx = self._split(n_samples, np.random.RandomState(seed))
 
@@ -394,26 +475,24 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             mask_network = self._build_mask_network(
                 input_shape, hidden_units, initial_logit
             )
-            gate = None
+            gate = companion = None
             if objective == "supervised":
                 graph = objectives.supervised_graph(
                     mask_network, mask_type=self.mask_type
                 )
             else:
-                gate = MaskGate(
-                    mask_type=self.mask_type,
-                    threshold=self.threshold,
-                    seed=seed,
-                    name="gate",
-                )
+                # Held-out losses threshold the gates at 0.5, not at the
+                # `threshold` parameter: training never depends on it.
+                gate = MaskGate(mask_type=self.mask_type, seed=seed, name="gate")
                 if objective == "reconstruction":
                     decoder = self._build_companion(
                         input_shape, input_shape[-1], predictor_units, "decoder"
                     )
                     graph = objectives.reconstruction_graph(mask_network, decoder, gate)
+                    companion = graph.companion
                 else:
                     # _fit_task builds its graphs around this predictor.
-                    predictor = self._build_companion(
+                    companion = self._build_companion(
                         input_shape, target_spec.n_outputs, predictor_units, "predictor"
                     )
 
@@ -443,37 +522,15 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
             if objective == "task":
                 history = self._fit_task(
-                    fit_graph, mask_network, predictor, gate, target_spec, Z, targets
+                    fit_graph, mask_network, companion, gate, target_spec, Z, targets
                 )
             else:
                 history = fit_graph(graph, targets, self.sparsity)
-
-        self.objective_ = objective
-        self.mask_network_ = mask_network
-        self.history_ = history
-        self.n_iter_ = len(history["loss"])
-        if objective == "reconstruction":
-            self.decoder_ = graph.companion
-        elif objective == "task":
-            self.predictor_ = predictor
-        self.fill_values_ = fill_values
-        if self.granularity == "global":
-            logits = np.asarray(mask_network(Z[:1], training=False))[0]
-            self.global_mask_ = expit(logits.astype(np.float64))
-        keep = binarize(self._soft_mask(X), self.threshold)
-        valid = self._valid_entries(X)
-        self.keep_fraction_ = float(
-            keep.mean() if valid is None else keep[valid].mean()
-        )
-        if not keep.any():
-            warnings.warn(
-                "The fitted mask keeps no entry of the training data (threshold="
-                f"{self.threshold}); the masked output carries no information. "
-                "Lower `sparsity` or `threshold`, or train longer.",
-                EmptyMaskWarning,
-                stacklevel=3,
-            )
-        return self
+        return {
+            "mask_network": mask_network,
+            "companion": companion,
+            "history": history,
+        }
 
     def _fit_task(self, fit_graph, mask_network, predictor, gate, target_spec, Z, y):
         """Train a task-driven mask in three phases; return the history.
@@ -534,15 +591,25 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         return fill
 
     # -------------------------------------------------------------- inference
-    def _mask_logits(self, Z):
-        """Run the mask network on network input ``Z`` in bounded batches."""
-        model = self.mask_network_
-        rows = max(1, TRANSFORM_BATCH_ENTRIES // max(1, int(np.prod(Z.shape[1:]))))
-        parts = [
-            np.asarray(model(Z[start : start + rows], training=False))
-            for start in range(0, Z.shape[0], rows)
-        ]
-        return np.concatenate(parts, axis=0)
+    def _compiled_mask(self):
+        """Return the fitted network's compiled forward passes (built once).
+
+        Kept on the network object rather than on the estimator, so that
+        ``transform`` leaves the estimator's ``__dict__`` unchanged (an sklearn
+        contract) and pickles never carry compiled functions.
+        """
+        from skmask._inference import CompiledMask
+
+        network = self.mask_network_
+        compiled = getattr(network, "_skmask_compiled", None)
+        if compiled is None or not compiled.standardises_like(
+            self.input_mean_, self.input_scale_
+        ):
+            import_keras()
+            compiled = CompiledMask(network, self.input_mean_, self.input_scale_)
+            # Past Keras' attribute tracking: this is not a layer or weight.
+            object.__setattr__(network, "_skmask_compiled", compiled)
+        return compiled
 
     def _soft_mask(self, X):
         """Soft mask values (float64) for validated ``X``, in X's shape."""
@@ -550,9 +617,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             # A writable copy per row, as for instance masks.
             soft = np.repeat(self.global_mask_[None], X.shape[0], axis=0)
         else:
-            import_keras()
-            Z = self._network_input(X)
-            soft = expit(self._mask_logits(Z).astype(np.float64))
+            logits = self._compiled_mask().logits(self._network_layout(X))
+            soft = expit(logits.astype(np.float64))
         soft = self._mask_for_X(soft)
         valid = self._valid_entries(X)
         return soft if valid is None else np.where(valid, soft, 0.0)
@@ -616,6 +682,37 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        if self._applies_in_graph():
+            return self._compiled_mask().masked(
+                X,
+                output=self.output,
+                threshold=self.threshold,
+                fill_values=self.fill_values_,
+            )
+        rows = rows_per_chunk(int(np.prod(X.shape[1:], dtype=np.int64)))
+        if X.shape[0] <= rows:
+            return self._transform_rows(X)
+        # Chunks of rows bound the memory of masks and intermediate arrays.
+        out = None
+        for start in range(0, X.shape[0], rows):
+            part = self._transform_rows(X[start : start + rows])
+            if out is None:
+                out = np.empty((X.shape[0], *part.shape[1:]), dtype=part.dtype)
+            out[start : start + part.shape[0]] = part
+        return out
+
+    # Tables apply binary instance masks inside the compiled graph (one fused
+    # pass, as fast as the bare network); other kinds of data in NumPy.
+    _graph_outputs = frozenset({"multiply", "fill", "nan"})
+
+    def _applies_in_graph(self):
+        return (
+            self.granularity == "instance"
+            and self.mask_type == "binary"
+            and self.output in self._graph_outputs
+        )
+
+    def _transform_rows(self, X):
         keep, mask = self._applied_mask(self._soft_mask(X))
         return self._apply(X, keep, mask)
 
@@ -692,3 +789,32 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _train_networks(
+    estimator,
+    Z,
+    targets,
+    sample_weight,
+    objective,
+    target_spec,
+    hidden_units,
+    predictor_units,
+    verbose=0,
+):
+    """Train ``estimator``'s networks; a module-level function for joblib.Memory.
+
+    ``estimator`` is an unfitted clone whose post-network parameters are at
+    their defaults (:meth:`BaseMaskTransformer._training_clone`), so the cache
+    key holds only what shapes training; ``verbose`` is not part of the key.
+    """
+    estimator.verbose = verbose
+    return estimator._train(
+        Z,
+        targets,
+        sample_weight,
+        objective,
+        target_spec,
+        hidden_units,
+        predictor_units,
+    )

@@ -102,6 +102,15 @@ class ImageMaskTransformer(BaseMaskTransformer):
         Seeds weight initialisation, gate noise, shuffling and the validation
         split; an int gives bit-identical fits on the same machine type and
         thread count.
+    memory : str, joblib.Memory or None, default=None
+        Cache of trained networks, as in :class:`~sklearn.pipeline.Pipeline`:
+        a directory path or a :class:`joblib.Memory`. A fit whose data and
+        training parameters match an earlier one loads that network instead
+        of training again, so searches over ``threshold``, ``output`` and
+        ``fill_value`` (which act after the network) train once per fold,
+        also across :class:`~sklearn.model_selection.GridSearchCV`'s clones
+        and worker processes. With ``random_state=None`` a cached network is
+        reused as well. ``None`` caches nothing.
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch.
 
@@ -164,6 +173,8 @@ class ImageMaskTransformer(BaseMaskTransformer):
     """
 
     _selector_drop_rate = 0.5
+    # Masks broadcast over channels and change layout: applied in NumPy.
+    _graph_outputs = frozenset()
 
     _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
         **BaseMaskTransformer._parameter_constraints,
@@ -196,6 +207,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         freeze_network=False,
         scale_input=True,
         random_state=None,
+        memory=None,
         verbose=0,
     ):
         self.network = network
@@ -219,6 +231,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         self.freeze_network = freeze_network
         self.scale_input = scale_input
         self.random_state = random_state
+        self.memory = memory
         self.verbose = verbose
 
     # ------------------------------------------------------------ layouts
@@ -342,9 +355,8 @@ class ImageMaskTransformer(BaseMaskTransformer):
     def _input_stats(self, X):
         return channel_stats(self._to_nhwc(X))
 
-    def _network_input(self, X):
-        Z = (self._to_nhwc(X) - self.input_mean_) / self.input_scale_
-        return np.ascontiguousarray(Z, dtype=np.float32)
+    def _network_layout(self, X):
+        return self._to_nhwc(X)
 
     def _mask_shape(self, input_shape):
         height, width, channels = input_shape

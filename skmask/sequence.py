@@ -140,6 +140,15 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         Seeds weight initialisation, gate noise, shuffling and the validation
         split; an int gives bit-identical fits on the same machine type and
         thread count.
+    memory : str, joblib.Memory or None, default=None
+        Cache of trained networks, as in :class:`~sklearn.pipeline.Pipeline`:
+        a directory path or a :class:`joblib.Memory`. A fit whose data and
+        training parameters match an earlier one loads that network instead
+        of training again, so searches over ``threshold``, ``output`` and
+        ``fill_value`` (which act after the network) train once per fold,
+        also across :class:`~sklearn.model_selection.GridSearchCV`'s clones
+        and worker processes. With ``random_state=None`` a cached network is
+        reused as well. ``None`` caches nothing.
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch.
 
@@ -208,6 +217,8 @@ class SequenceMaskTransformer(BaseMaskTransformer):
 
     # See Notes: the selector keeps whole patterns when parts may be lost.
     _selector_drop_rate = 0.5
+    # Masks broadcast over channels and change layout: applied in NumPy.
+    _graph_outputs = frozenset()
 
     _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
         **BaseMaskTransformer._parameter_constraints,
@@ -242,6 +253,7 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         freeze_network=False,
         scale_input=True,
         random_state=None,
+        memory=None,
         verbose=0,
     ):
         self.network = network
@@ -266,6 +278,7 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         self.freeze_network = freeze_network
         self.scale_input = scale_input
         self.random_state = random_state
+        self.memory = memory
         self.verbose = verbose
 
     # ------------------------------------------------------------ layouts
@@ -386,9 +399,8 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     def _input_stats(self, X):
         return channel_stats(self._to_ntc(X))
 
-    def _network_input(self, X):
-        Z = (self._to_ntc(X) - self.input_mean_) / self.input_scale_
-        return np.ascontiguousarray(Z, dtype=np.float32)
+    def _network_layout(self, X):
+        return self._to_ntc(X)
 
     def _mask_shape(self, input_shape):
         steps, channels = input_shape

@@ -91,6 +91,15 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         split. An int gives bit-identical fits across processes on the same
         machine type and TensorFlow thread count. ``None`` gives a different
         fit each time.
+    memory : str, joblib.Memory or None, default=None
+        Cache of trained networks, as in :class:`~sklearn.pipeline.Pipeline`:
+        a directory path or a :class:`joblib.Memory`. A fit whose data and
+        training parameters match an earlier one loads that network instead
+        of training again, so searches over ``threshold``, ``output`` and
+        ``fill_value`` (which act after the network) train once per fold,
+        also across :class:`~sklearn.model_selection.GridSearchCV`'s clones
+        and worker processes. With ``random_state=None`` a cached network is
+        reused as well. ``None`` caches nothing.
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch.
 
@@ -187,6 +196,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         freeze_network=False,
         scale_input=True,
         random_state=None,
+        memory=None,
         verbose=0,
     ):
         self.network = network
@@ -208,6 +218,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         self.freeze_network = freeze_network
         self.scale_input = scale_input
         self.random_state = random_state
+        self.memory = memory
         self.verbose = verbose
 
     def _build_default_network(self, input_shape, hidden_units, initial_logit):
