@@ -28,7 +28,7 @@ from scipy.special import expit
 
 # Input entries per forward pass (16384 rows of 64 features): bounds the
 # memory of the network's activations and of the intermediate arrays.
-CHUNK_ENTRIES = 65536 * 64
+CHUNK_ENTRIES = 16384 * 64
 # Chunks with fewer rows run without XLA (compiling costs ~0.1 s per shape).
 JIT_MIN_ROWS = 2048
 
