@@ -16,6 +16,8 @@ _LAZY = {
     "ImageMaskTransformer": "skmask.image",
     "LearnedMaskTransformer": "skmask.tabular",
     "SequenceMaskTransformer": "skmask.sequence",
+    "load": "skmask.persistence",
+    "save": "skmask.persistence",
 }
 
 __all__ = [*sorted(_LAZY), "__version__"]

@@ -235,3 +235,23 @@ def test_memory_must_be_a_path_or_memory_object():
     X = np.random.RandomState(0).normal(size=(20, 3))
     with pytest.raises(ValueError, match="memory"):
         LearnedMaskTransformer(memory=3, **FAST).fit(X)
+
+
+def test_memory_is_shared_by_search_workers(tmp_path):
+    # 3 thresholds x 2 folds + the refit: 3 trainings (one per fold and the
+    # refit), shared across the worker processes of n_jobs=2.
+    X, y, _ = make_invase("syn1", n_samples=160, random_state=4)
+    pipe = Pipeline(
+        [
+            ("mask", LearnedMaskTransformer(memory=str(tmp_path), **FAST)),
+            ("clf", LogisticRegression()),
+        ]
+    )
+    grid = {"mask__threshold": [0.2, 0.5, 0.8]}
+    GridSearchCV(pipe, grid, cv=2, n_jobs=2).fit(X, y)
+    entries = [
+        p
+        for p in (tmp_path / "joblib").rglob("*")
+        if p.is_dir() and (p / "output.pkl").exists()
+    ]
+    assert len(entries) == 3

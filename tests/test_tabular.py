@@ -381,6 +381,8 @@ def test_fit_does_not_disturb_global_numpy_random_state(small_fit):
 def test_import_skmask_does_not_import_tensorflow():
     code = (
         "import sys, skmask; "
+        "from skmask import ImageMaskTransformer, LearnedMaskTransformer, "
+        "SequenceMaskTransformer, load, save; "
         "bad = [m for m in ('tensorflow', 'keras', 'matplotlib', 'scikeras') "
         "if m in sys.modules]; print(bad)"
     )
