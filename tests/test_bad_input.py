@@ -1,0 +1,174 @@
+"""Bad input to every public estimator: our clear error, and no harm done.
+
+Each case must raise ``ValueError``/``TypeError`` (scikit-learn's
+``InvalidParameterError`` is both) with a message that names the problem,
+never an error from Keras/TensorFlow; and a fitted estimator given bad input
+must transform exactly as before.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skmask import ImageMaskTransformer, LearnedMaskTransformer, SequenceMaskTransformer
+
+FAST = {"epochs": 1, "random_state": 0, "hidden_units": (4,), "predictor_units": (4,)}
+RNG = np.random.RandomState(0)
+KINDS = {
+    "table": (lambda: LearnedMaskTransformer(**FAST), RNG.normal(size=(20, 4))),
+    "series": (lambda: SequenceMaskTransformer(**FAST), RNG.normal(size=(20, 6, 2))),
+    "images": (
+        lambda: ImageMaskTransformer(image_shape=(2, 2), **FAST),
+        RNG.normal(size=(20, 4)),
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(KINDS))
+def fitted(request):
+    make, X = KINDS[request.param]
+    return request.param, make().fit(X), X
+
+
+def _with(X, index, value):
+    X = X.astype(object if isinstance(value, str) else X.dtype, copy=True)
+    X.flat[index] = value
+    return X
+
+
+def _fit_cases(X):
+    n = X.shape[0]
+    yield "nan", {"X": _with(X, 5, np.nan)}, "NaN"
+    yield "inf", {"X": _with(X, 5, np.inf)}, "infinity"
+    yield "strings", {"X": _with(X, 5, "a")}, "could not convert string"
+    yield "complex", {"X": X.astype(complex)}, "Complex data"
+    yield "empty", {"X": X[:0]}, "0 sample"
+    yield "1-D", {"X": X.ravel()}, "1D array|1-D"
+    yield "5-D", {"X": X.reshape(n, -1)[:, :, None, None, None]}, "dim 5|5-D"
+    yield "y one class", {"X": X, "y": np.zeros(n)}, "only one class"
+    yield "y with NaN", {"X": X, "y": np.r_[np.nan, np.arange(n - 1) % 2]}, "NaN"
+    yield "y of one label", {"X": X, "y": np.array(["a"] * n)}, "only one class"
+    yield "y too short", {"X": X, "y": np.arange(n - 1) % 2}, "inconsistent"
+    yield "mask shape", {"X": X, "mask": np.ones((n, 3))}, "mask has shape"
+    yield "mask values", {"X": X, "mask": np.full(X.shape, 2.0)}, "mask values"
+    for name, value in [
+        ("epochs", -1),
+        ("epochs", "ten"),
+        ("sparsity", -0.1),
+        ("threshold", 1.5),
+        ("batch_size", 0),
+        ("learning_rate", "fast"),
+        ("validation_fraction", 1.0),
+        ("fill_value", "x"),
+        ("mask_type", "soft"),
+        ("memory", 3),
+    ]:
+        yield f"{name}={value!r}", {"X": X, "params": {name: value}}, f"'{name}'"
+    yield (
+        "hidden_units=(-3,)",
+        {"X": X, "params": {"hidden_units": (-3,)}},
+        "hidden_units must be",
+    )
+
+
+CASE_IDS = [case for case, _, _ in _fit_cases(np.zeros((4, 4)))]
+
+
+def _run_fit(estimator, kwargs):
+    estimator.set_params(**kwargs.get("params", {}))
+    extra = {"mask": kwargs["mask"]} if "mask" in kwargs else {}
+    estimator.fit(kwargs["X"], kwargs.get("y"), **extra)
+
+
+def _assert_ours(error):
+    module = type(error.value).__module__
+    assert not module.startswith(("tensorflow", "keras")), module
+    assert isinstance(error.value, (ValueError, TypeError))
+
+
+@pytest.mark.parametrize("case", CASE_IDS)
+def test_bad_fit_input_is_named_and_leaves_a_fitted_estimator_unchanged(fitted, case):
+    _, estimator, X = fitted
+    kwargs, message = next((k, m) for c, k, m in _fit_cases(X) if c == case)
+    before = estimator.transform(X)
+    params = estimator.get_params()
+    fitted_state = {k: v for k, v in vars(estimator).items() if k.endswith("_")}
+    try:
+        with pytest.raises((ValueError, TypeError), match=message) as error:
+            _run_fit(estimator, kwargs)
+    finally:
+        estimator.set_params(**params)  # bad parameters were set by the case
+    _assert_ours(error)
+    after = {k: v for k, v in vars(estimator).items() if k.endswith("_")}
+    assert after.keys() == fitted_state.keys()
+    assert all(after[k] is fitted_state[k] for k in fitted_state)
+    np.testing.assert_array_equal(estimator.transform(X), before)
+
+
+def _transform_cases(kind, X):
+    yield "nan", _with(X, 3, np.nan), "NaN"
+    yield "inf", _with(X, 3, np.inf), "infinity"
+    yield "strings", _with(X, 3, "a"), "could not convert string"
+    yield "complex", X.astype(complex), "Complex data"
+    yield "empty", X[:0], "0 sample"
+    yield "1-D", X.ravel(), "1D array|1-D"
+    yield "wrong width", np.concatenate([X, X], axis=1), "feature|shape|fitted"
+    if kind == "series":
+        yield "wrong channels", X[..., :1], "shape|fitted"
+
+
+TRANSFORM_IDS = sorted(
+    {
+        case
+        for kind, X in ((k, v[1]) for k, v in KINDS.items())
+        for case, _, _ in _transform_cases(kind, X)
+    }
+)
+
+
+@pytest.mark.parametrize("case", TRANSFORM_IDS)
+def test_bad_transform_input_is_named_and_harmless(fitted, case):
+    kind, estimator, X = fitted
+    found = [(x, m) for c, x, m in _transform_cases(kind, X) if c == case]
+    if not found:
+        pytest.skip(f"{case!r} does not apply to {kind}")
+    bad, message = found[0]
+    before = estimator.transform(X)
+    for method in (estimator.transform, estimator.predict_mask, estimator.get_mask):
+        with pytest.raises((ValueError, TypeError), match=message) as error:
+            method(bad)
+        _assert_ours(error)
+    np.testing.assert_array_equal(estimator.transform(X), before)
+
+
+def test_other_column_names_at_transform_are_named():
+    X = pd.DataFrame(KINDS["table"][1], columns=["a", "b", "c", "d"])
+    estimator = LearnedMaskTransformer(**FAST).fit(X)
+    before = estimator.transform(X)
+    renamed = X.rename(columns={"d": "e"})
+    with pytest.raises(ValueError, match="feature names") as error:
+        estimator.transform(renamed)
+    _assert_ours(error)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(estimator.transform(X)), pd.DataFrame(before)
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("case", ["1 row", "1 feature", "constant"])
+def test_degenerate_but_valid_input_works(kind, case):
+    make, X = KINDS[kind]
+    if case == "1 row":
+        X = X[:1]
+    elif case == "1 feature":
+        X = X[..., :1]
+    else:
+        X = np.ones_like(X)
+    estimator = make()
+    if kind == "images" and case == "1 feature":
+        estimator.set_params(image_shape=(1, 1))
+    out = estimator.fit(X).transform(X)
+    assert out.shape == X.shape
+    assert np.isfinite(out).all()
+    mask = estimator.get_mask(X)
+    assert set(np.unique(mask)) <= {0.0, 1.0}
