@@ -39,7 +39,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skmask._inference import rows_per_chunk
+from skmask._inference import rows_per_chunk, standardise
 from skmask._keras import (
     PicklableModel,
     draw_seed,
@@ -297,8 +297,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
     def _network_input(self, X):
         """Standardise validated X into the float32 array the network sees."""
-        Z = (self._network_layout(X) - self.input_mean_) / self.input_scale_
-        return np.ascontiguousarray(Z, dtype=np.float32)
+        layout = self._network_layout(X)
+        Z = standardise(layout, self.input_mean_, self.input_scale_)
+        return np.ascontiguousarray(Z)
 
     def _copy_user_network(self, input_shape):
         keras = import_keras()

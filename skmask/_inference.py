@@ -31,6 +31,21 @@ from scipy.special import expit
 CHUNK_ENTRIES = 16384 * 64
 # Chunks with fewer rows run without XLA (compiling costs ~0.1 s per shape).
 JIT_MIN_ROWS = 2048
+# Standardised inputs are clipped to +-INPUT_CLIP standard deviations: a
+# finite but huge value (1e38) would overflow float32 in the network's first
+# layer and turn the whole row's mask into NaN.
+INPUT_CLIP = 1e4
+
+
+def standardise(x: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Return ``(x - mean) / scale`` as float32, clipped to ``+-INPUT_CLIP``.
+
+    NaN (padding of series) stays NaN. The one place the network's input is
+    made, for training and for the few-row inference path.
+    """
+    with np.errstate(over="ignore"):
+        z = (x - mean) / scale
+    return np.clip(z, -INPUT_CLIP, INPUT_CLIP).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=64)
@@ -121,7 +136,8 @@ class CompiledMask:
         self.network = network
         self._tf = tf
         self._mean = np.asarray(mean, dtype=np.float64)
-        self._inv_scale = 1.0 / np.asarray(scale, dtype=np.float64)
+        self._scale = np.asarray(scale, dtype=np.float64)
+        self._inv_scale = 1.0 / self._scale
         shape = list(network.inputs[0].shape)
         self._row_shape = tuple(shape[1:])
         self._functions: dict[tuple, Any] = {}
@@ -129,16 +145,16 @@ class CompiledMask:
 
     def standardises_like(self, mean: np.ndarray, scale: np.ndarray) -> bool:
         """Tell whether this was built for the standardisation ``(mean, scale)``."""
-        return np.array_equal(self._mean, mean) and np.array_equal(
-            self._inv_scale, 1.0 / np.asarray(scale, dtype=np.float64)
-        )
+        return np.array_equal(self._mean, mean) and np.array_equal(self._scale, scale)
 
     # ---------------------------------------------------------------- graphs
     def _logits(self, x: Any) -> Any:
         tf = self._tf
         mean = tf.constant(self._mean, dtype=x.dtype)
         inv = tf.constant(self._inv_scale, dtype=x.dtype)
-        z = tf.cast((x - mean) * inv, tf.float32)
+        z = (x - mean) * inv
+        clipped = tf.clip_by_value(z, -INPUT_CLIP, INPUT_CLIP)
+        z = tf.cast(tf.where(tf.math.is_nan(z), z, clipped), tf.float32)
         return self.network(z, training=False)
 
     def _masked(self, output: str, x: Any, cutoff: Any, fill: Any) -> Any:
@@ -184,7 +200,7 @@ class CompiledMask:
     # -------------------------------------------------------------- running
     def _small_logits(self, chunk: np.ndarray) -> np.ndarray:
         # Few rows: standardising in NumPy costs microseconds, a graph op tens.
-        z = ((chunk - self._mean) * self._inv_scale).astype(np.float32)
+        z = standardise(chunk, self._mean, self._scale)
         return np.asarray(self._network_function()(z))
 
     def _call(
