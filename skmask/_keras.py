@@ -10,6 +10,9 @@ import contextlib
 import os
 import pickle
 import random
+import re
+import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,20 +21,69 @@ import numpy as np
 _MAX_SEED = 2**31 - 1
 
 
+# Lines TensorFlow's native code writes to stderr while it starts, before its
+# log level applies (absl is not initialised yet, so TF_CPP_MIN_LOG_LEVEL has
+# no effect on them): INFO lines, and the CUDA probes of the GPU-enabled wheel
+# on a machine without a GPU driver; plus oneDNN's notice, logged as an error
+# on the first gradient of a convolutional network, that it leaves int32
+# shape arithmetic to Eigen. Nothing else is dropped.
+_STARTUP_NOISE = re.compile(
+    r"^WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|^I\d{4} [\d:. ]+\d+ \S+:\d+\] "
+    r"|^To enable the following instructions: .* rebuild TensorFlow"
+    r"|^E\d{4} [\d:. ]+\d+ cuda_(platform|executor|diagnostics)\.cc:\d+\] "
+    r"(failed call to cuInit|.*kernel driver)"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|TF-TRT Warning: Could not find TensorRT"
+    r"|util\.cc:\d+\] oneDNN supports DT_INT32 only on platforms with AVX-512\. "
+    r"Falling back to the default Eigen-based implementation"
+)
+
+
+@contextlib.contextmanager
+def filtered_native_stderr() -> Iterator[None]:
+    """Capture file descriptor 2 and pass on all but TensorFlow's start-up noise.
+
+    Native libraries write to the descriptor, not to ``sys.stderr``; so it is
+    redirected to a temporary file for the block, and every captured line
+    that is not :data:`_STARTUP_NOISE` (errors, warnings, Python output) is
+    written to ``sys.stderr`` afterwards.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no descriptor 2 (some embedded interpreters)
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        sys.stderr.flush()
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", errors="replace")
+    kept = [line for line in text.splitlines() if not _STARTUP_NOISE.search(line)]
+    if kept:
+        sys.stderr.write("\n".join(kept) + "\n")
+
+
 def import_keras() -> Any:
     """Import Keras on the TensorFlow backend, quietly, and return the module.
+
+    TensorFlow's start-up lines (INFO, and CUDA probes on machines without a
+    GPU driver) are dropped; any other output, errors included, still reaches
+    stderr. Later C++ INFO lines are dropped by ``TF_CPP_MIN_LOG_LEVEL=1``
+    (unless the user set another level): warnings and errors are never hidden.
 
     Returns
     -------
     keras : module
         The imported ``keras`` package.
     """
-    # Respect a backend or log level the user chose; default to what we test.
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    # Level 1 drops TensorFlow's C++ INFO lines once its logging is set up,
-    # never warnings or errors. (The lines TensorFlow 2.21 prints *while it is
-    # imported* come before absl's logging starts and are not filtered.)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    start_tensorflow()
     import keras
 
     # Register skmask's custom layers so that models holding them load.
@@ -39,6 +91,30 @@ def import_keras() -> Any:
     import skmask.networks  # noqa: F401  (registers the image layers)
 
     return keras
+
+
+_started = False
+
+
+def start_tensorflow() -> None:
+    """Import TensorFlow and Keras and initialise the devices, quietly, once.
+
+    Every skmask module that imports Keras calls this first, so that
+    TensorFlow's start-up lines are filtered whichever module loads first.
+    """
+    global _started
+    if _started:
+        return
+    # Respect a backend or log level the user chose; default to what we test.
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    with filtered_native_stderr():
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        # Devices initialise on first use and print more start-up lines.
+        tf.constant(0.0).numpy()
+    _started = True
 
 
 def draw_seed(random_state: Any) -> int:

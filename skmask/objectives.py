@@ -29,6 +29,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from skmask._keras import filtered_native_stderr, start_tensorflow
+
+start_tensorflow()  # quietly, before Keras loads
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -558,6 +562,7 @@ def train(
     if validation is not None:
         history["val_loss"] = []
     best_loss, best_weights, waited = np.inf, None, 0
+    first_step = True
     for epoch in range(epochs):
         started = time.perf_counter()
         if graph.gate is not None:
@@ -569,7 +574,13 @@ def train(
         losses, kept = [], []
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
-            loss, keep = step(x[idx], y[idx], sample_weight[idx])
+            if first_step:
+                # Kernels are made on the first step: filter their notices.
+                with filtered_native_stderr():
+                    loss, keep = step(x[idx], y[idx], sample_weight[idx])
+                first_step = False
+            else:
+                loss, keep = step(x[idx], y[idx], sample_weight[idx])
             losses.append(float(loss) * len(idx))
             kept.append(float(keep) * len(idx))
         history["loss"].append(sum(losses) / n)

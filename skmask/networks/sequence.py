@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from skmask._keras import start_tensorflow
+
+start_tensorflow()  # quietly, before Keras loads
+
 import keras
 
 from skmask.gates import PaddingGuard
