@@ -42,3 +42,30 @@ pipe = make_pipeline(
 )
 pipe.fit(df, y, learnedmasktransformer__mask=truth)
 print(f"training accuracy with NaN-masked input: {pipe.score(df, y):.3f}")
+
+# %%
+# In a ColumnTransformer: the mask sees the numeric columns only, a one-hot
+# encoder the categorical one, and ``set_output`` keeps every name.
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import OneHotEncoder
+
+df["ward"] = rng.choice(["A", "B", "C"], size=len(df))
+columns = ColumnTransformer(
+    [
+        (
+            "mask",
+            LearnedMaskTransformer(
+                granularity="global",
+                output="select",
+                epochs=20 if QUICK else 100,
+                random_state=0,
+            ),
+            ["age", "bp", "hr", "spo2"],
+        ),
+        ("ward", OneHotEncoder(sparse_output=False), ["ward"]),
+    ]
+).set_output(transform="pandas")
+model = make_pipeline(columns, LogisticRegression()).fit(df, y)
+print("columns after the mask:", list(model[0].get_feature_names_out()))
+print(f"training accuracy: {model.score(df, y):.3f}")
