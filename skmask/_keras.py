@@ -96,6 +96,27 @@ def import_keras() -> Any:
 _started = False
 
 
+def _size_thread_pools(tf: Any) -> None:
+    """Follow ``OMP_NUM_THREADS`` in TensorFlow's own thread pools.
+
+    joblib's process workers and dask's nanny set ``OMP_NUM_THREADS`` so that
+    N workers share the cores; TensorFlow ignores it and would start as many
+    threads as cores in every worker. Called after ``import tensorflow`` and
+    before its first operation (later it cannot change); an explicit
+    ``TF_NUM_INTRAOP_THREADS``/``TF_NUM_INTEROP_THREADS`` always wins.
+    """
+    threads = os.environ.get("OMP_NUM_THREADS", "")
+    if not (threads.isdigit() and int(threads) > 0):
+        return
+    try:
+        if "TF_NUM_INTRAOP_THREADS" not in os.environ:
+            tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+        if "TF_NUM_INTEROP_THREADS" not in os.environ:
+            tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+    except RuntimeError:  # the user's code started TensorFlow already
+        pass
+
+
 def start_tensorflow() -> None:
     """Import TensorFlow and Keras and initialise the devices, quietly, once.
 
@@ -111,6 +132,8 @@ def start_tensorflow() -> None:
     with filtered_native_stderr():
         import keras  # noqa: F401
         import tensorflow as tf
+
+        _size_thread_pools(tf)
 
         # Devices initialise on first use and print more start-up lines.
         tf.constant(0.0).numpy()
