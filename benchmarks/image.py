@@ -17,13 +17,15 @@ through ``skmask.compat.KerasClassifier``.
 import argparse
 import time
 
-import keras
 from sklearn.linear_model import LogisticRegression
 
 from skmask import ImageMaskTransformer
+from skmask._keras import import_keras
 from skmask.compat import KerasClassifier
 from skmask.datasets import make_image_mask
 from skmask.metrics import mask_fdr, mask_iou, mask_tpr
+
+keras = import_keras()  # TensorFlow starts quietly (skmask._keras)
 
 
 def _flat(a):

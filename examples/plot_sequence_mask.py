@@ -23,7 +23,7 @@ from skmask.datasets import make_sequence_mask
 from skmask.metrics import mask_fdr, mask_tpr
 
 QUICK = bool(os.environ.get("SKMASK_QUICK"))
-n = 200 if QUICK else 1000
+n = 300 if QUICK else 1000
 X, y, truth = make_sequence_mask(n_samples=2 * n, n_timesteps=64, random_state=0)
 X_train, y_train, X_test, y_test = X[:n], y[:n], X[n:], y[n:]
 
@@ -31,7 +31,7 @@ X_train, y_train, X_test, y_test = X[:n], y[:n], X[n:], y[n:]
 # The same downstream model with and without the mask, in Pipelines.
 plain = LogisticRegression(max_iter=2000).fit(X_train, y_train)
 masked = make_pipeline(
-    SequenceMaskTransformer(epochs=5 if QUICK else 100, random_state=0),
+    SequenceMaskTransformer(epochs=30 if QUICK else 100, random_state=0),
     LogisticRegression(max_iter=2000),
 ).fit(X_train, y_train)
 print(f"accuracy without mask: {plain.score(X_test, y_test):.3f}")

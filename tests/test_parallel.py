@@ -12,7 +12,6 @@ from skmask.datasets import make_invase
 from skmask.parallel import transform_dask
 
 da = pytest.importorskip("dask.array")
-dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 FAST = {"epochs": 2, "random_state": 0, "hidden_units": (8,), "predictor_units": (8,)}
@@ -84,6 +83,7 @@ def test_dask_array_transform_equals_numpy(fitted_table, method):
 
 
 def test_dask_dataframe_transform_keeps_names_and_index(fitted_table):
+    dd = pytest.importorskip("dask.dataframe")
     mask, X = fitted_table
     X = X.set_index(X.index + 1000)
     lazy = transform_dask(mask, dd.from_pandas(X, npartitions=3))
@@ -113,3 +113,31 @@ def test_transform_dask_errors(fitted_table):
         transform_dask(mask, X.to_numpy())
     with pytest.raises(ValueError, match="method"):
         transform_dask(mask, da.from_array(X.to_numpy()), method="fit")
+
+
+def test_grid_search_on_ray_matches_n_jobs_1():
+    # Ray is not in the test extra (a large install): this runs where Ray is
+    # installed and is skipped elsewhere; see the README's scale-out section.
+    ray = pytest.importorskip("ray")
+    import joblib
+    from ray.util.joblib import register_ray
+
+    X, y, _ = make_invase("syn1", n_samples=200, random_state=0)
+    pipe = Pipeline(
+        [("mask", LearnedMaskTransformer(**FAST)), ("clf", LogisticRegression())]
+    )
+    grid = {"mask__threshold": [0.3, 0.6]}
+    local = GridSearchCV(pipe, grid, cv=2, n_jobs=1).fit(X, y)
+    register_ray()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        with joblib.parallel_backend("ray"):
+            remote = GridSearchCV(pipe, grid, cv=2, n_jobs=2).fit(X, y)
+    finally:
+        ray.shutdown()
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        remote.cv_results_["mean_test_score"],
+        local.cv_results_["mean_test_score"],
+        atol=0.011,
+    )

@@ -231,11 +231,12 @@ def test_global_mask_selects_time_steps():
     assert not support[6:].any()
 
 
-def test_grid_search_over_network_and_threshold():
+def test_grid_search_over_network_and_threshold(tmp_path):
     X, y, _ = make_sequence_mask(n_samples=90, n_timesteps=12, window=3, random_state=0)
+    mask = SequenceMaskTransformer(random_state=0, memory=str(tmp_path), **SMALL)
     pipe = Pipeline(
         [
-            ("mask", SequenceMaskTransformer(random_state=0, **SMALL)),
+            ("mask", mask),
             ("clf", LogisticRegression()),
         ]
     )

@@ -176,13 +176,15 @@ def test_pipeline_routes_mask_old_style_and_with_metadata_routing():
         )
 
 
-def test_grid_search_over_mask_parameters():
+def test_grid_search_over_mask_parameters(tmp_path):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(150, 6))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    # memory: thresholds and outputs reuse the network (8 trainings, not 32).
+    mask = LearnedMaskTransformer(random_state=0, memory=str(tmp_path), **SMALL)
     pipe = Pipeline(
         [
-            ("mask", LearnedMaskTransformer(random_state=0, **SMALL)),
+            ("mask", mask),
             ("clf", LogisticRegression()),
         ]
     )
