@@ -39,7 +39,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skmask._inference import rows_per_chunk, standardise
+from skmask._inference import map_chunks, rows_per_chunk, standardise
 from skmask._keras import (
     PicklableModel,
     draw_seed,
@@ -690,17 +690,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 threshold=self.threshold,
                 fill_values=self.fill_values_,
             )
-        rows = rows_per_chunk(int(np.prod(X.shape[1:], dtype=np.int64)))
-        if X.shape[0] <= rows:
-            return self._transform_rows(X)
         # Chunks of rows bound the memory of masks and intermediate arrays.
-        out = None
-        for start in range(0, X.shape[0], rows):
-            part = self._transform_rows(X[start : start + rows])
-            if out is None:
-                out = np.empty((X.shape[0], *part.shape[1:]), dtype=part.dtype)
-            out[start : start + part.shape[0]] = part
-        return out
+        n, rows = X.shape[0], rows_per_chunk(int(np.prod(X.shape[1:], dtype=np.int64)))
+        bounds = [(start, min(start + rows, n)) for start in range(0, n, rows)]
+        return map_chunks(self._transform_rows, X, bounds or [(0, 0)])
 
     # Tables apply binary instance masks inside the compiled graph (one fused
     # pass, as fast as the bare network); other kinds of data in NumPy.

@@ -114,6 +114,26 @@ def chunk_bounds(n_rows: int, entries_per_row: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def map_chunks(
+    function: Any, x: np.ndarray, bounds: list[tuple[int, int]]
+) -> np.ndarray:
+    """Apply ``function`` to ``x[start:stop]`` for each bound, into one output.
+
+    The output is allocated once (from the first chunk's shape and dtype) and
+    each chunk's result is written into it, so the memory beyond input and
+    output is one chunk's temporaries.
+    """
+    if len(bounds) == 1:
+        return function(x)
+    out = None
+    for start, stop in bounds:
+        part = function(x[start:stop])
+        if out is None:
+            out = np.empty((x.shape[0], *part.shape[1:]), dtype=part.dtype)
+        out[start:stop] = part
+    return out
+
+
 class CompiledMask:
     """Compiled forward passes of one fitted mask network.
 
@@ -237,16 +257,9 @@ class CompiledMask:
     def _map_rows(self, kind: str, x: np.ndarray, *args: Any) -> np.ndarray:
         entries = int(np.prod(x.shape[1:], dtype=np.int64))
         bounds = chunk_bounds(x.shape[0], entries)
-        if len(bounds) == 1:
-            return self._call(kind, x, *args)
-        pad = rows_per_chunk(entries) >= JIT_MIN_ROWS
-        out = None
-        for start, stop in bounds:
-            part = self._call(kind, x[start:stop], *args, pad=pad)
-            if out is None:
-                out = np.empty((x.shape[0], *part.shape[1:]), dtype=part.dtype)
-            out[start:stop] = part
-        return out
+        # The tail of a chunked input is padded into XLA's smallest shape.
+        pad = len(bounds) > 1 and rows_per_chunk(entries) >= JIT_MIN_ROWS
+        return map_chunks(lambda c: self._call(kind, c, *args, pad=pad), x, bounds)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Return the network's float32 logits for raw rows in network layout.
