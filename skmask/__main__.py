@@ -136,32 +136,26 @@ def _figures(results: list[dict], out: str) -> list[str]:
 
     os.makedirs(out, exist_ok=True)
     written = []
+    tables, series, images = results
+    # (file, Display constructor, its arguments)
     displays = [
-        (
-            "tabular_mask.png",
-            lambda r: FeatureMaskDisplay.from_estimator(r["estimator"]),
-        ),
-        (
-            "tabular_training.png",
-            lambda r: TrainingHistoryDisplay.from_estimator(r["estimator"]),
-        ),
+        ("tabular_mask.png", FeatureMaskDisplay, (tables["estimator"],), {}),
+        ("tabular_training.png", TrainingHistoryDisplay, (tables["estimator"],), {}),
         (
             "series_mask.png",
-            lambda r: SeriesMaskDisplay.from_estimator(
-                r["estimator"], r["X"], n_series=4
-            ),
+            SeriesMaskDisplay,
+            (series["estimator"], series["X"]),
+            {"n_series": 4},
         ),
         (
             "image_mask.png",
-            lambda r: ImageMaskDisplay.from_estimator(
-                r["estimator"], r["X"], n_images=4
-            ),
+            ImageMaskDisplay,
+            (images["estimator"], images["X"]),
+            {"n_images": 4},
         ),
     ]
-    stage_of = {"tabular": 0, "series": 1, "image": 2}
-    for name, draw in displays:
-        result = results[stage_of[name.split("_")[0]]]
-        display = draw(result)
+    for name, display_class, args, kwargs in displays:
+        display = display_class.from_estimator(*args, **kwargs)
         display.figure_.tight_layout()
         path = os.path.join(out, name)
         display.figure_.savefig(path, dpi=100)
