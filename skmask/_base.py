@@ -17,6 +17,7 @@ the decoder/predictor builders. This module never builds a Keras layer itself.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import pickle
 import warnings
@@ -96,6 +97,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         "scale_input": ["boolean"],
         "random_state": ["random_state"],
         "memory": [None, str, HasMethods(["cache"])],
+        "distribute": [None, StrOptions({"mirrored"})],
         "verbose": ["verbose"],
     }
 
@@ -406,6 +408,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         self.objective_ = objective
         self.mask_network_ = mask_network
         self.history_ = trained["history"]
+        self.n_replicas_ = trained["n_replicas"]
         self.n_iter_ = len(self.history_["loss"])
         if objective == "reconstruction":
             self.decoder_ = trained["companion"]
@@ -468,7 +471,11 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         def rows(a, idx):
             return None if a is None else a[idx]
 
-        with seeded(seed):
+        from skmask._distribute import resolve_strategy
+
+        strategy, owned = resolve_strategy(self.distribute)
+        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+        with seeded(seed), scope:
             from skmask import objectives
             from skmask.gates import MaskGate
 
@@ -518,6 +525,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     patience=self.patience,
                     seed=seed,
                     verbose=self.verbose,
+                    strategy=strategy,
                     **kwargs,
                 )
 
@@ -527,10 +535,18 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 )
             else:
                 history = fit_graph(graph, targets, self.sparsity)
+        if owned:
+            # Out of the strategy we made: plain single-device copies, so the
+            # fitted networks hold no mirrored variables (nor the devices).
+            mask_network, companion = (
+                None if net is None else pickle.loads(pickle.dumps(PicklableModel(net)))
+                for net in (mask_network, companion)
+            )
         return {
             "mask_network": mask_network,
             "companion": companion,
             "history": history,
+            "n_replicas": 1 if strategy is None else strategy.num_replicas_in_sync,
         }
 
     def _fit_task(self, fit_graph, mask_network, predictor, gate, target_spec, Z, y):

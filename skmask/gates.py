@@ -24,9 +24,14 @@ from skmask._keras import start_tensorflow
 start_tensorflow()  # quietly, before Keras loads
 
 import keras
+import tensorflow as tf
 from keras import ops
 
+from skmask._distribute import replica_index
+
 _EPS = 1e-6
+# Added to the first seed word on each replica: separate noise streams.
+_REPLICA_SEED_STRIDE = 1_000_003
 
 
 @keras.saving.register_keras_serializable(package="skmask")
@@ -146,12 +151,43 @@ class MaskGate(keras.layers.Layer):
             trainable=False,
         )
 
+    def uniform(self, shape: Any, minval: float = 0.0, maxval: float = 1.0) -> Any:
+        """Draw the gate's uniform noise, a different stream on each replica.
+
+        On one device this is ``keras.random.uniform`` with the gate's seed
+        generator. Under a ``tf.distribute`` strategy every replica holds the
+        same generator state, so the replica's index is folded into the seed:
+        otherwise each replica would draw the same noise for its rows.
+
+        Parameters
+        ----------
+        shape : tuple or tensor
+            Shape of the draw.
+        minval, maxval : float, default=0.0, 1.0
+            Range of the draw.
+
+        Returns
+        -------
+        tensor of float32
+        """
+        replica = replica_index()
+        if replica is None:
+            return keras.random.uniform(
+                shape, minval=minval, maxval=maxval, seed=self.seed_generator
+            )
+        seed = self.seed_generator.next()
+        shift = ops.cast(replica, seed.dtype) * _REPLICA_SEED_STRIDE
+        offset = ops.stack([shift, ops.zeros_like(shift)])
+        return tf.random.stateless_uniform(
+            shape, seed=seed + offset, minval=minval, maxval=maxval
+        )
+
     def _random_mask(self, logits: Any) -> Any:
         """Random 0/1 masks, each row with its own keep rate in [0, 1]."""
         shape = ops.shape(logits)
         row_shape = (shape[0],) + (1,) * (len(logits.shape) - 1)
-        rate = keras.random.uniform(row_shape, seed=self.seed_generator)
-        u = keras.random.uniform(shape, seed=self.seed_generator)
+        rate = self.uniform(row_shape)
+        u = self.uniform(shape)
         return ops.cast(u < rate, logits.dtype)
 
     def call(self, logits: Any, training: bool | None = None) -> Any:
@@ -160,7 +196,7 @@ class MaskGate(keras.layers.Layer):
         if training:
             mix = self.random_rate
             mask = mix * self._random_mask(logits) + (1.0 - mix) * mask
-            u = keras.random.uniform(ops.shape(logits), seed=self.seed_generator)
+            u = self.uniform(ops.shape(logits))
             mask = mask * ops.cast(u >= self.drop_rate, mask.dtype)
         return mask
 
@@ -169,12 +205,7 @@ class MaskGate(keras.layers.Layer):
         if self.mask_type == "weighted":
             return probs
         if training:
-            u = keras.random.uniform(
-                ops.shape(logits),
-                minval=_EPS,
-                maxval=1.0 - _EPS,
-                seed=self.seed_generator,
-            )
+            u = self.uniform(ops.shape(logits), minval=_EPS, maxval=1.0 - _EPS)
             noise = ops.log(u) - ops.log(1.0 - u)
             relaxed = ops.sigmoid((logits + noise) / self.temperature)
             hard = ops.cast(relaxed > 0.5, relaxed.dtype)

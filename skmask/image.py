@@ -111,6 +111,15 @@ class ImageMaskTransformer(BaseMaskTransformer):
         also across :class:`~sklearn.model_selection.GridSearchCV`'s clones
         and worker processes. With ``random_state=None`` a cached network is
         reused as well. ``None`` caches nothing.
+    distribute : {None, 'mirrored'}, default=None
+        Train on several devices. ``'mirrored'`` replicates the networks on
+        every GPU (or, with none, every logical CPU) with
+        :class:`tf.distribute.MirroredStrategy`; each step splits its batch
+        between the replicas and sums their gradients, so it is the same
+        step as on one device. The fitted networks are ordinary
+        single-device models. With a single device it trains as ``None``.
+        A fit called inside ``with strategy.scope():`` uses that strategy
+        (leave ``distribute=None`` then).
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch.
 
@@ -143,6 +152,9 @@ class ImageMaskTransformer(BaseMaskTransformer):
         Per-epoch training history (see ``LearnedMaskTransformer``).
     n_iter_ : int
         Number of epochs the mask network trained.
+    n_replicas_ : int
+        Number of devices the networks trained on (1 unless ``distribute``
+        or a strategy scope spread training over several).
     n_features_in_ : int
         ``X.shape[1]`` seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -208,6 +220,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         scale_input=True,
         random_state=None,
         memory=None,
+        distribute=None,
         verbose=0,
     ):
         self.network = network
@@ -232,6 +245,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         self.scale_input = scale_input
         self.random_state = random_state
         self.memory = memory
+        self.distribute = distribute
         self.verbose = verbose
 
     # ------------------------------------------------------------ layouts

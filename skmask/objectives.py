@@ -23,6 +23,7 @@ signature for larger ones (no retracing on the last, partial batch).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -38,6 +39,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from skmask._distribute import distributed_step
 from skmask.gates import MaskGate
 
 # The guard against the collapse of jointly trained gates, in two phases:
@@ -402,12 +404,12 @@ def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
     """
     mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
 
-    def step(xb: Any, yb: Any, wb: Any) -> tuple[Any, Any]:
+    def step(xb: Any, yb: Any, wb: Any, rows: Any) -> tuple[Any, Any]:
         b = ops.shape(xb)[0]
         d = xb.shape[-1]
         with tf.GradientTape() as tape:
             probs = ops.sigmoid(mask_network(xb, training=True))
-            u = keras.random.uniform(ops.shape(probs), seed=gate.seed_generator)
+            u = gate.uniform(ops.shape(probs))
             m = ops.cast(u < ops.stop_gradient(probs), "float32")
             eye = ops.eye(d)
             others = ops.expand_dims(m, 1) * (1.0 - eye)  # (b, d, d)
@@ -422,15 +424,25 @@ def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
             )
             gain = per[:, :d] - per[:, d:]  # loss without entry j minus with it
             coef = ops.stop_gradient(weight / d - gain * ops.expand_dims(wb, 1))
-            objective = ops.sum(probs * coef) / ops.cast(b, "float32")
+            objective = ops.sum(probs * coef) / rows
         variables = mask_network.trainable_variables
         grads = tape.gradient(objective, variables)
         optimizer.apply_gradients(zip(grads, variables, strict=True))
         sampled = ops.where(m[:, 0] > 0, per[:, d], per[:, 0])
-        loss = ops.sum(sampled * wb) / ops.cast(b, "float32")
-        return loss + weight * ops.mean(probs), ops.mean(m)
+        loss = ops.sum(sampled * wb) / rows
+        return loss + weight * _batch_mean(probs, rows), _batch_mean(m, rows)
 
     return step
+
+
+def _batch_mean(values: Any, rows: Any) -> Any:
+    """Mean over a batch of ``rows`` rows of which ``values`` may be a share.
+
+    A sum divided by the global row count: under a ``tf.distribute``
+    strategy each replica sees part of the batch, and the replicas' results
+    add up to the mean over the whole batch.
+    """
+    return ops.sum(values) / (rows * math.prod(values.shape[1:]))
 
 
 def _spec(a: np.ndarray) -> tf.TensorSpec:
@@ -454,6 +466,7 @@ def train(
     pretrain_fraction: float = PRETRAIN_FRACTION,
     local_gradient: bool = False,
     label: str = "mask",
+    strategy: Any = None,
 ) -> dict[str, list[float]]:
     """Fit a training graph with sparsity warm-up and early stopping.
 
@@ -492,6 +505,11 @@ def train(
         against the (frozen) predictor; see :func:`local_gradient_applies`.
     label : str, default='mask'
         Name of the phase, printed at the start of each verbose line.
+    strategy : tf.distribute.Strategy or None, default=None
+        Train on its replicas, each on a strided share of every batch (see
+        :func:`skmask._distribute.distributed_step`); the graph, and so its
+        variables, must have been built in ``strategy.scope()``, and so is the
+        optimizer, here. ``None`` trains on one device.
 
     Returns
     -------
@@ -504,22 +522,27 @@ def train(
     n = x.shape[0]
     if sample_weight is None:
         sample_weight = np.ones(n, dtype=np.float32)
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    optimizer.build(model.trainable_variables)
-    weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
+    # The optimizer's slots and the sparsity weight live with the model's
+    # variables: mirrored on every replica under a strategy.
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+        optimizer.build(model.trainable_variables)
+        weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
     sparse = graph.sparse and sparsity > 0
 
-    def step(xb: Any, yb: Any, wb: Any) -> tuple[Any, Any]:
+    def step(xb: Any, yb: Any, wb: Any, rows: Any) -> tuple[Any, Any]:
+        # Sums over the rows divided by the batch's row count ``rows``: the
+        # batch mean on one device, and its share of it on each replica.
         with tf.GradientTape() as tape:
             prediction, mask, logits = model(xb, training=True)
             per_row = graph.loss(yb, prediction)
-            loss = ops.sum(per_row * wb) / ops.cast(ops.shape(xb)[0], "float32")
+            loss = ops.sum(per_row * wb) / rows
             if sparse:
-                loss = loss + weight * ops.mean(ops.sigmoid(logits))
+                loss = loss + weight * _batch_mean(ops.sigmoid(logits), rows)
         variables = model.trainable_variables
         grads = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(grads, variables, strict=True))
-        return loss, ops.mean(mask)
+        return loss, _batch_mean(mask, rows)
 
     if local_gradient:
         step = _local_step(graph, optimizer, weight)
@@ -527,10 +550,17 @@ def train(
     steps_per_epoch = math.ceil(n / batch_size)
     if patience is not None:
         patience = max(patience, math.ceil(MIN_PATIENCE_STEPS / steps_per_epoch))
-    if epochs * steps_per_epoch > EAGER_MAX_STEPS:
+    if strategy is not None:
+        step = distributed_step(step, strategy)
+    if strategy is not None or epochs * steps_per_epoch > EAGER_MAX_STEPS:
         step = tf.function(
             step,
-            input_signature=[_spec(x), _spec(y), _spec(sample_weight)],
+            input_signature=[
+                _spec(x),
+                _spec(y),
+                _spec(sample_weight),
+                tf.TensorSpec((), tf.float32),
+            ],
             reduce_retracing=True,
         )
 
@@ -574,13 +604,14 @@ def train(
         losses, kept = [], []
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
+            rows = np.float32(len(idx))
             if first_step:
                 # Kernels are made on the first step: filter their notices.
                 with filtered_native_stderr():
-                    loss, keep = step(x[idx], y[idx], sample_weight[idx])
+                    loss, keep = step(x[idx], y[idx], sample_weight[idx], rows)
                 first_step = False
             else:
-                loss, keep = step(x[idx], y[idx], sample_weight[idx])
+                loss, keep = step(x[idx], y[idx], sample_weight[idx], rows)
             losses.append(float(loss) * len(idx))
             kept.append(float(keep) * len(idx))
         history["loss"].append(sum(losses) / n)

@@ -100,6 +100,15 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         also across :class:`~sklearn.model_selection.GridSearchCV`'s clones
         and worker processes. With ``random_state=None`` a cached network is
         reused as well. ``None`` caches nothing.
+    distribute : {None, 'mirrored'}, default=None
+        Train on several devices. ``'mirrored'`` replicates the networks on
+        every GPU (or, with none, every logical CPU) with
+        :class:`tf.distribute.MirroredStrategy`; each step splits its batch
+        between the replicas and sums their gradients, so it is the same
+        step as on one device. The fitted networks are ordinary
+        single-device models. With a single device it trains as ``None``.
+        A fit called inside ``with strategy.scope():`` uses that strategy
+        (leave ``distribute=None`` then).
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch.
 
@@ -131,6 +140,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         ``surrogate_*`` for the first two phases.
     n_iter_ : int
         Number of epochs the mask network trained.
+    n_replicas_ : int
+        Number of devices the networks trained on (1 unless ``distribute``
+        or a strategy scope spread training over several).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -197,6 +209,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         scale_input=True,
         random_state=None,
         memory=None,
+        distribute=None,
         verbose=0,
     ):
         self.network = network
@@ -219,6 +232,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         self.scale_input = scale_input
         self.random_state = random_state
         self.memory = memory
+        self.distribute = distribute
         self.verbose = verbose
 
     def _build_default_network(self, input_shape, hidden_units, initial_logit):
