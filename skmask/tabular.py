@@ -43,7 +43,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
         How the mask is trained. ``'auto'``: supervised when ``mask`` is
         passed to ``fit``, task when ``y`` is, reconstruction otherwise.
-    sparsity : float >= 0, default=0.2
+    sparsity : float >= 0, default=0.15
         Weight of the cost on the mean keep probability (the expected fraction
         of entries kept) for the reconstruction and task objectives. Larger
         values keep fewer entries. Unused by the supervised objective.
@@ -195,7 +195,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         threshold=0.5,
         granularity="instance",
         objective="auto",
-        sparsity=0.2,
+        sparsity=0.15,
         output="multiply",
         fill_value=None,
         target_type="auto",
