@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import pickle
 import warnings
 from numbers import Integral, Real
 
@@ -43,6 +42,7 @@ from sklearn.utils.validation import (
 from skmask._inference import map_chunks, rows_per_chunk, standardise
 from skmask._keras import (
     PicklableModel,
+    copy_model,
     draw_seed,
     import_keras,
     is_keras_model,
@@ -308,8 +308,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         network = self.network
         if is_keras_model(network):
             # Never train the user's object in place (sklearn: fit must not
-            # change parameters); a pickle round trip keeps its weights.
-            net = pickle.loads(pickle.dumps(network))
+            # change parameters); the copy keeps its weights.
+            net = copy_model(network)
         else:
             net = network(input_shape)
             if not isinstance(net, keras.Model):
@@ -539,7 +539,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             # Out of the strategy we made: plain single-device copies, so the
             # fitted networks hold no mirrored variables (nor the devices).
             mask_network, companion = (
-                None if net is None else pickle.loads(pickle.dumps(PicklableModel(net)))
+                None if net is None else copy_model(net)
                 for net in (mask_network, companion)
             )
         return {

@@ -213,6 +213,24 @@ class PicklableModel:
         return _unpickle_model, (pickle.dumps(self.model),)
 
 
+def copy_model(model: Any) -> Any:
+    """Return an independent copy of a Keras model, weights included.
+
+    A pickle round trip: the copy's variables are made in the current
+    context (outside a ``tf.distribute`` scope: ordinary one-device ones).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model to copy.
+
+    Returns
+    -------
+    keras.Model
+    """
+    return pickle.loads(pickle.dumps(PicklableModel(model)))
+
+
 def is_keras_model(obj: Any) -> bool:
     """Tell whether ``obj`` is a Keras model, without importing Keras.
 
