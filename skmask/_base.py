@@ -110,8 +110,14 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Return the decoder/predictor taking ``concat([x * m, m])``."""
         raise NotImplementedError
 
+    # While the selector trains, this share of the kept entries of the mask
+    # the predictor judges is dropped at random: each entry must earn its
+    # place with fewer beside it, which breaks the "keep both branches"
+    # optimum of the INVASE switch tasks. A quarter, not a half, for rows:
+    # an interaction's partner (x1*x2) must stay present often enough.
+    _selector_drop_rate = 0.25
+
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
-    _selector_drop_rate = 0.0
 
     def _mask_shape(self, input_shape):
         """Shape of one mask (network layout) for network input shape."""
@@ -498,13 +504,14 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     )
                     graph = objectives.reconstruction_graph(mask_network, decoder, gate)
                     companion = graph.companion
-                else:
-                    # _fit_task builds its graphs around this predictor.
-                    companion = self._build_companion(
-                        input_shape, target_spec.n_outputs, predictor_units, "predictor"
-                    )
 
-            def fit_graph(graph, targets, sparsity, **kwargs):
+            def build_predictor(name="predictor"):
+                return self._build_companion(
+                    input_shape, target_spec.n_outputs, predictor_units, name
+                )
+
+            def fit_graph(graph, targets, sparsity, subset=None, **kwargs):
+                # `subset`: positions within the training rows to train on.
                 validation = None
                 if val_idx is not None:
                     validation = (
@@ -512,11 +519,12 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                         targets[val_idx],
                         rows(sample_weight, val_idx),
                     )
+                fit_idx = train_idx if subset is None else train_idx[subset]
                 return objectives.train(
                     graph,
-                    Z[train_idx],
-                    targets[train_idx],
-                    sample_weight=rows(sample_weight, train_idx),
+                    Z[fit_idx],
+                    targets[fit_idx],
+                    sample_weight=rows(sample_weight, fit_idx),
                     validation=validation,
                     epochs=self.epochs,
                     batch_size=self.batch_size,
@@ -530,8 +538,15 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 )
 
             if objective == "task":
-                history = self._fit_task(
-                    fit_graph, mask_network, companion, gate, target_spec, Z, targets
+                companion, history = self._fit_task(
+                    fit_graph,
+                    mask_network,
+                    build_predictor,
+                    gate,
+                    target_spec,
+                    Z,
+                    targets,
+                    np.random.RandomState(seed).permutation(len(train_idx)),
                 )
             else:
                 history = fit_graph(graph, targets, self.sparsity)
@@ -549,50 +564,84 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             "n_replicas": 1 if strategy is None else strategy.num_replicas_in_sync,
         }
 
-    def _fit_task(self, fit_graph, mask_network, predictor, gate, target_spec, Z, y):
-        """Train a task-driven mask in three phases; return the history.
+    def _fit_task(
+        self, fit_graph, mask_network, build_predictor, gate, target_spec, Z, y, order
+    ):
+        """Train a task-driven mask; return the fitted predictor and history.
 
-        1. Teacher: the predictor learns ``y`` from the full input.
+        The training rows are split in two folds (``order``, a permutation of
+        their positions, halved). On each fold:
+
+        1. Teacher: a predictor learns ``y`` from the full input.
         2. Surrogate: it goes on learning the teacher's outputs (soft targets,
            far less noisy than labels) from inputs under random masks, so it
            can judge any subset of features.
-        3. Selector: with the predictor frozen, the mask network learns to
-           keep what reproduces the teacher under the sparsity cost. A frozen
-           predictor cannot learn to read the prediction from *which* entries
-           are kept, the encoding failure of jointly trained selectors
-           (Jethani et al. 2021, REAL-X).
+
+        3. Selector: with both predictors frozen, the mask network learns to
+           keep what predicts the *labels* under the sparsity cost, each row
+           judged by the surrogate of the *other* fold (cross-fitting). A
+           frozen predictor cannot learn to read the prediction from which
+           entries are kept, the encoding failure of jointly trained
+           selectors (Jethani et al. 2021, REAL-X). A surrogate judging rows
+           it was fitted on rewards every feature it used to fit their noise,
+           and a teacher's outputs carry the teacher's own errors: both made
+           the selector keep spurious features (see ``docs/design.md``).
+
+        The fitted predictor is the mean of the two surrogates.
         """
         from skmask import objectives
 
-        teacher = objectives.teacher_graph(predictor, target_spec)
-        history = {
-            f"teacher_{k}": v
-            for k, v in fit_graph(teacher, y, 0.0, label="teacher").items()
-        }
-        soft = objectives.soft_targets(teacher, Z, target_spec)
-        graph = objectives.task_graph(
-            mask_network, predictor, gate, target_spec, soft=True
-        )
-        surrogate = fit_graph(
-            graph, soft, 0.0, pretrain_fraction=1.0, label="surrogate"
-        )
-        history.update({f"surrogate_{k}": v for k, v in surrogate.items()})
-        predictor.trainable = False
+        half = len(order) // 2
+        folds = [np.sort(order[:half]), np.sort(order[half:])]
+        if half == 0:
+            # One training row: nothing to cross-fit with.
+            folds = [np.sort(order)] * 2
+        predictors, history = [], {}
+        for k, fold in enumerate(folds):
+            predictor = build_predictor(f"predictor_{k}")
+            teacher = objectives.teacher_graph(predictor, target_spec)
+            trained = fit_graph(teacher, y, 0.0, subset=fold, label=f"teacher {k}")
+            history.update({f"teacher{k}_{key}": v for key, v in trained.items()})
+            soft = objectives.soft_targets(teacher, Z, target_spec)
+            graph = objectives.task_graph(
+                mask_network, predictor, gate, target_spec, soft=True
+            )
+            trained = fit_graph(
+                graph,
+                soft,
+                0.0,
+                subset=fold,
+                pretrain_fraction=1.0,
+                label=f"surrogate {k}",
+            )
+            history.update({f"surrogate{k}_{key}": v for key, v in trained.items()})
+            predictors.append(predictor)
+        # Rows of fold 1 are judged by predictor 0 (switch 0.0), and back.
+        switch = objectives.FoldSwitch(predictors, name="cross_fit")
+        graph = objectives.task_graph(mask_network, switch, gate, target_spec)
+        switch.trainable = False
         gate.drop_rate.assign(self._selector_drop_rate)
+
+        def select_group(group):
+            # Held-out rows (group None), unseen by both, go to predictor 0.
+            switch.fold.assign(0.0 if group in (None, 0) else 1.0)
+
         try:
             history.update(
                 fit_graph(
                     graph,
-                    soft,
+                    y,
                     self.sparsity,
                     pretrain_fraction=0.0,
                     local_gradient=objectives.local_gradient_applies(graph, Z),
+                    row_groups=folds[::-1],
+                    select_group=select_group,
                 )
             )
         finally:
-            predictor.trainable = True
+            switch.trainable = True
             gate.drop_rate.assign(0.0)
-        return history
+        return objectives.average_predictor(predictors), history
 
     def _check_fill_value(self, X):
         if self.fill_value is None:

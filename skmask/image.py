@@ -184,6 +184,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
     (5, 64)
     """
 
+    # Half: the selector keeps whole regions when parts may be lost.
     _selector_drop_rate = 0.5
     # Masks broadcast over channels and change layout: applied in NumPy.
     _graph_outputs = frozenset()

@@ -366,6 +366,60 @@ def task_graph(
     )
 
 
+class FoldSwitch(keras.layers.Layer):
+    """Run one of two predictors, chosen by a switch the training loop sets.
+
+    Used while the selector trains with cross-fitting: rows of one fold are
+    judged by the predictor trained on the other fold (see
+    ``BaseMaskTransformer._fit_task``). Only the chosen predictor runs.
+
+    Parameters
+    ----------
+    predictors : sequence of two keras.Model
+        The predictors of fold 0 and fold 1.
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer`.
+    """
+
+    def __init__(self, predictors: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.predictors = list(predictors)
+
+    def build(self, input_shape: Any) -> None:
+        """Create the switch: 0.0 runs the first predictor, 1.0 the second."""
+        self.fold = self.add_weight(
+            name="fold", shape=(), initializer="zeros", trainable=False
+        )
+
+    def call(self, view: Any) -> Any:
+        """Return the chosen predictor's output for ``view``."""
+        first, second = self.predictors
+        return ops.cond(self.fold > 0.5, lambda: second(view), lambda: first(view))
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Return the predictors' output shape."""
+        return self.predictors[0].compute_output_shape(input_shape)
+
+
+def average_predictor(predictors: Any, name: str = "predictor") -> Any:
+    """Return a model whose output is the mean of the predictors' outputs.
+
+    Parameters
+    ----------
+    predictors : sequence of keras.Model
+        Models with the same input and output shapes.
+    name : str, default='predictor'
+        Name of the model.
+
+    Returns
+    -------
+    keras.Model
+    """
+    inputs = keras.Input(predictors[0].input_shape[1:], name="masked_view")
+    outputs = keras.layers.Average(name="mean")([p(inputs) for p in predictors])
+    return keras.Model(inputs, outputs, name=name)
+
+
 def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
     """Tell whether :func:`train` can use the local-expectation gradient.
 
@@ -411,6 +465,10 @@ def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
             probs = ops.sigmoid(mask_network(xb, training=True))
             u = gate.uniform(ops.shape(probs))
             m = ops.cast(u < ops.stop_gradient(probs), "float32")
+            # The gate's drop-out: the other entries' mask loses a share of
+            # its kept entries, so each entry is judged with fewer beside it.
+            kept = gate.uniform(ops.shape(probs)) >= gate.drop_rate
+            m = m * ops.cast(kept, "float32")
             eye = ops.eye(d)
             others = ops.expand_dims(m, 1) * (1.0 - eye)  # (b, d, d)
             masks = ops.concatenate([others, others + eye], axis=1)  # (b, 2d, d)
@@ -445,6 +503,22 @@ def _batch_mean(values: Any, rows: Any) -> Any:
     return ops.sum(values) / (rows * math.prod(values.shape[1:]))
 
 
+def _batches(
+    n: int, batch_size: int, rng: np.random.RandomState, row_groups: Any
+) -> list[tuple[int | None, np.ndarray]]:
+    """Return one epoch's batches as ``(group, row indices)`` pairs."""
+    if row_groups is None:
+        order = rng.permutation(n)
+        return [(None, order[s : s + batch_size]) for s in range(0, n, batch_size)]
+    batches = []
+    for group, rows in enumerate(row_groups):
+        order = rows[rng.permutation(len(rows))]
+        batches += [
+            (group, order[s : s + batch_size]) for s in range(0, len(rows), batch_size)
+        ]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
 def _spec(a: np.ndarray) -> tf.TensorSpec:
     return tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype))
 
@@ -467,6 +541,8 @@ def train(
     local_gradient: bool = False,
     label: str = "mask",
     strategy: Any = None,
+    row_groups: Any = None,
+    select_group: Any = None,
 ) -> dict[str, list[float]]:
     """Fit a training graph with sparsity warm-up and early stopping.
 
@@ -600,10 +676,12 @@ def train(
         if sparse and epoch >= pretrain_epochs:
             ramp = (epoch - pretrain_epochs + 1) / (warmup_epochs + 1)
             weight.assign(sparsity * float(np.clip(ramp, 0.0, 1.0)))
-        order = rng.permutation(n)
         losses, kept = [], []
-        for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
+        current = None
+        for group, idx in _batches(n, batch_size, rng, row_groups):
+            if select_group is not None and group != current:
+                select_group(group)
+                current = group
             rows = np.float32(len(idx))
             if first_step:
                 # Kernels are made on the first step: filter their notices.
@@ -622,6 +700,8 @@ def train(
         )
         stop = False
         if validation is not None:
+            if select_group is not None:
+                select_group(None)
             val_loss = evaluate(*validation)
             history["val_loss"].append(val_loss)
             line += f" - val_loss {val_loss:.4f}"
