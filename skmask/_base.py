@@ -116,6 +116,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # optimum of the INVASE switch tasks. A quarter, not a half, for rows:
     # an interaction's partner (x1*x2) must stay present often enough.
     _selector_drop_rate = 0.25
+    # Task masks: two folds, each row's selector loss judged against its
+    # labels by the other fold's surrogate (see _fit_task). Series and images
+    # keep one surrogate and its teacher's targets (not yet measured there).
+    _cross_fit = True
 
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
 
@@ -587,20 +591,25 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
            and a teacher's outputs carry the teacher's own errors: both made
            the selector keep spurious features (see ``docs/design.md``).
 
-        The fitted predictor is the mean of the two surrogates.
+        The fitted predictor is the mean of the two surrogates. Classes with
+        ``_cross_fit = False`` train one teacher and one surrogate on all the
+        training rows, and the selector against that teacher's outputs.
         """
         from skmask import objectives
 
         half = len(order) // 2
-        folds = [np.sort(order[:half]), np.sort(order[half:])]
-        if half == 0:
-            # One training row: nothing to cross-fit with.
-            folds = [np.sort(order)] * 2
+        if self._cross_fit and half > 0:
+            folds = [np.sort(order[:half]), np.sort(order[half:])]
+        else:
+            folds = [np.sort(order)]
+        names = [""] if len(folds) == 1 else ["0", "1"]
         predictors, history = [], {}
-        for k, fold in enumerate(folds):
-            predictor = build_predictor(f"predictor_{k}")
+        for k, fold in zip(names, folds, strict=True):
+            predictor = build_predictor(f"predictor_{k}" if k else "predictor")
             teacher = objectives.teacher_graph(predictor, target_spec)
-            trained = fit_graph(teacher, y, 0.0, subset=fold, label=f"teacher {k}")
+            trained = fit_graph(
+                teacher, y, 0.0, subset=fold, label=f"teacher {k}".strip()
+            )
             history.update({f"teacher{k}_{key}": v for key, v in trained.items()})
             soft = objectives.soft_targets(teacher, Z, target_spec)
             graph = objectives.task_graph(
@@ -612,35 +621,42 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 0.0,
                 subset=fold,
                 pretrain_fraction=1.0,
-                label=f"surrogate {k}",
+                label=f"surrogate {k}".strip(),
             )
             history.update({f"surrogate{k}_{key}": v for key, v in trained.items()})
             predictors.append(predictor)
-        # Rows of fold 1 are judged by predictor 0 (switch 0.0), and back.
-        switch = objectives.FoldSwitch(predictors, name="cross_fit")
-        graph = objectives.task_graph(mask_network, switch, gate, target_spec)
-        switch.trainable = False
+        if len(folds) == 1:
+            # One surrogate, judged against its teacher on its own rows.
+            judge, targets, cross = predictors[0], soft, {}
+        else:
+            # Rows of fold 1 are judged by predictor 0 (switch 0.0), and back.
+            judge = objectives.FoldSwitch(predictors, name="cross_fit")
+            graph = objectives.task_graph(mask_network, judge, gate, target_spec)
+
+            def select_group(group):
+                # Held-out rows (group None), unseen by both, go to predictor 0.
+                judge.fold.assign(0.0 if group in (None, 0) else 1.0)
+
+            targets = y
+            cross = {"row_groups": folds[::-1], "select_group": select_group}
+        judge.trainable = False
         gate.drop_rate.assign(self._selector_drop_rate)
-
-        def select_group(group):
-            # Held-out rows (group None), unseen by both, go to predictor 0.
-            switch.fold.assign(0.0 if group in (None, 0) else 1.0)
-
         try:
             history.update(
                 fit_graph(
                     graph,
-                    y,
+                    targets,
                     self.sparsity,
                     pretrain_fraction=0.0,
                     local_gradient=objectives.local_gradient_applies(graph, Z),
-                    row_groups=folds[::-1],
-                    select_group=select_group,
+                    **cross,
                 )
             )
         finally:
-            switch.trainable = True
+            judge.trainable = True
             gate.drop_rate.assign(0.0)
+        if len(predictors) == 1:
+            return predictors[0], history
         return objectives.average_predictor(predictors), history
 
     def _check_fill_value(self, X):

@@ -186,6 +186,8 @@ class ImageMaskTransformer(BaseMaskTransformer):
 
     # Half: the selector keeps whole regions when parts may be lost.
     _selector_drop_rate = 0.5
+    # One surrogate: cross-fitting (tabular) collapsed the image test's masks.
+    _cross_fit = False
     # Masks broadcast over channels and change layout: applied in NumPy.
     _graph_outputs = frozenset()
 

@@ -229,6 +229,8 @@ class SequenceMaskTransformer(BaseMaskTransformer):
 
     # See Notes: the selector keeps whole patterns when parts may be lost.
     _selector_drop_rate = 0.5
+    # One surrogate: cross-fitting (tabular) is not yet measured on series.
+    _cross_fit = False
     # Masks broadcast over channels and change layout: applied in NumPy.
     _graph_outputs = frozenset()
 

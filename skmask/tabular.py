@@ -123,7 +123,8 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         :meth:`reconstruct`.
     predictor_ : keras.Model
         The predictor of ``y`` (from ``concat([x * m, m])`` of standardised
-        rows), for ``objective_ == 'task'`` only.
+        rows), for ``objective_ == 'task'`` only: the mean of the two
+        cross-fitted surrogates.
     classes_ : ndarray of shape (n_classes,)
         Class labels, for a task objective on a classification target only.
     global_mask_ : ndarray of shape (n_features_in_,)
@@ -136,8 +137,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         Standardisation applied before the networks.
     history_ : dict of str to list of float
         Per epoch: ``loss``, ``keep_fraction`` and ``val_loss`` of the mask's
-        training; for the task objective also ``teacher_*`` and
-        ``surrogate_*`` for the first two phases.
+        training; for the task objective also ``teacher0_*``,
+        ``surrogate0_*``, ``teacher1_*`` and ``surrogate1_*`` for the first
+        two phases on each fold.
     n_iter_ : int
         Number of epochs the mask network trained.
     n_replicas_ : int
@@ -164,15 +166,20 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     first 10 % of the epochs), then gates start mostly open and the sparsity
     cost grows from zero over the next 20 %.
 
-    The task objective trains in three phases, each up to ``epochs`` epochs:
-    the predictor learns ``y`` from the full input (teacher); it then learns
-    the teacher's outputs from inputs under random masks (a surrogate that
-    judges any subset, as in REAL-X, Jethani et al. 2021); finally, with the
-    predictor frozen, the mask network learns to keep what reproduces the
-    teacher. Freezing stops the selector from encoding the prediction in the
-    choice of kept features. Binary masks over at most 128 features are then
-    trained with the local-expectation gradient (Titsias and Lázaro-Gredilla
-    2015), which measures each feature's effect on the loss exactly.
+    The task objective trains in three phases, each up to ``epochs`` epochs,
+    the first two on each half (fold) of the training rows: a predictor
+    learns ``y`` from the full input (teacher); it then learns the teacher's
+    outputs from inputs under random masks (a surrogate that judges any
+    subset, as in REAL-X, Jethani et al. 2021); finally, with both
+    surrogates frozen, the mask network learns to keep what predicts the
+    labels, each row judged by the surrogate of the *other* fold
+    (cross-fitting: a surrogate judging rows it was fitted on rewards the
+    features that let it fit their noise). Freezing stops the selector from
+    encoding the prediction in the choice of kept features. Binary masks
+    over at most 128 features are then trained with the local-expectation
+    gradient (Titsias and Lázaro-Gredilla 2015), which measures each
+    feature's effect on the loss exactly, with a quarter of the other kept
+    features dropped at random.
 
     Examples
     --------

@@ -9,12 +9,12 @@ from skmask import LearnedMaskTransformer
 def test_batches_stay_within_one_row_group_and_cover_every_row_once():
     from skmask.objectives import _batches
 
-    groups = [np.arange(0, 7), np.arange(7, 20)]
-    batches = _batches(20, 4, np.random.RandomState(0), groups)
+    groups = [np.arange(0, 97), np.arange(97, 200)]
+    batches = _batches(200, 4, np.random.RandomState(0), groups)
     for group, idx in batches:
         assert set(idx) <= set(groups[group])
     rows = np.concatenate([idx for _, idx in batches])
-    assert sorted(rows) == list(range(20))
+    assert sorted(rows) == list(range(200))
     # Both groups' batches are interleaved, not one group after the other.
     order = [group for group, _ in batches]
     assert order != sorted(order) and order != sorted(order, reverse=True)
