@@ -524,7 +524,8 @@ class TrainingHistoryDisplay:
     Attributes
     ----------
     axes_ : ndarray of matplotlib Axes
-        One panel per training phase (teacher, surrogate, mask).
+        One panel per training phase (teacher and surrogate, one per fold
+        when cross-fitted, then mask).
     figure_ : matplotlib Figure
     """
 
@@ -551,9 +552,16 @@ class TrainingHistoryDisplay:
 
     def _phases(self):
         phases = []
-        for prefix in ("teacher_", "surrogate_", ""):
+        # One teacher and surrogate, or one per fold (cross-fitted), then
+        # the mask.
+        prefixes = ["teacher_", "surrogate_"]
+        prefixes += [f"{p}{k}_" for k in "01" for p in ("teacher", "surrogate")]
+        for prefix in [*prefixes, ""]:
             if f"{prefix}loss" in self.history:
-                phases.append((prefix.rstrip("_") or "mask", prefix))
+                name = prefix.rstrip("_") or "mask"
+                if name[-1].isdigit():
+                    name = f"{name[:-1]} {name[-1]}"
+                phases.append((name, prefix))
         return phases
 
     def plot(self, axes=None):

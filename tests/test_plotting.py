@@ -117,10 +117,11 @@ def test_history_display_one_panel_per_phase(table, tmp_path):
     task = LearnedMaskTransformer(**FAST).fit(X, y)
     display = TrainingHistoryDisplay.from_estimator(task)
     _render(display, tmp_path)
-    assert [ax.get_title() for ax in display.axes_] == ["teacher", "surrogate", "mask"]
-    labels = [line.get_label() for line in display.axes_[2].lines]
+    titles = ["teacher 0", "surrogate 0", "teacher 1", "surrogate 1", "mask"]
+    assert [ax.get_title() for ax in display.axes_] == titles
+    labels = [line.get_label() for line in display.axes_[-1].lines]
     assert labels == ["loss", "held-out loss"]
-    assert len(display.axes_[2].lines[0].get_xdata()) == task.n_iter_
+    assert len(display.axes_[-1].lines[0].get_xdata()) == task.n_iter_
     recon = LearnedMaskTransformer(**FAST).fit(X)
     display = TrainingHistoryDisplay.from_estimator(recon)
     assert [ax.get_title() for ax in display.axes_] == ["mask"]
