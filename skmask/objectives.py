@@ -48,9 +48,11 @@ from skmask.gates import MaskGate
 # sparsity weight grows from 0 while the gates, starting mostly open, learn.
 PRETRAIN_FRACTION = 0.1
 WARMUP_FRACTION = 0.2
-# Fits with at most this many gradient steps run eagerly: tracing a
-# tf.function costs about as much as ~100 eager steps of a small network.
-EAGER_MAX_STEPS = 64
+# Fits with at most this many gradient steps run eagerly. Measured here
+# (2026-11-29, 4-feature task fits): an eager step costs 30-60 ms (Adam's
+# per-variable updates run in Python), a traced one ~1 ms after a trace of
+# ~0.3-0.5 s; 600 rows x 3 epochs took 10.1 s at 64, 2.9 s at 24, 3.1 s at 12.
+EAGER_MAX_STEPS = 12
 # Early stopping waits at least this many gradient steps without improvement
 # (and ``patience`` epochs): on small data an epoch is a few steps, too few for
 # gates to move.
