@@ -118,7 +118,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     _selector_drop_rate = 0.25
     # Task masks: two folds, each row's selector loss judged against its
     # labels by the other fold's surrogate (see _fit_task). Series and images
-    # keep one surrogate and its teacher's targets (not yet measured there).
+    # keep one surrogate and its teacher's targets (images closed every gate
+    # with cross-fitting; series not tried).
     _cross_fit = True
 
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
