@@ -123,7 +123,6 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     _cross_fit = True
 
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
-
     def _mask_shape(self, input_shape):
         """Shape of one mask (network layout) for network input shape."""
         return tuple(input_shape)
