@@ -32,6 +32,8 @@ from skmask._distribute import replica_index
 _EPS = 1e-6
 # Added to the first seed word on each replica: separate noise streams.
 _REPLICA_SEED_STRIDE = 1_000_003
+# Seeds of the random masks that held-out losses are measured on.
+_FIXED_SEEDS = (20_171, 20_172)
 
 
 @keras.saving.register_keras_serializable(package="skmask")
@@ -182,22 +184,35 @@ class MaskGate(keras.layers.Layer):
             shape, seed=seed + offset, minval=minval, maxval=maxval
         )
 
-    def _random_mask(self, logits: Any) -> Any:
-        """Random 0/1 masks, each row with its own keep rate in [0, 1]."""
+    def _random_mask(self, logits: Any, fixed: bool = False) -> Any:
+        """Random 0/1 masks, each row with its own keep rate in [0, 1].
+
+        ``fixed=True`` draws from constant seeds: the same masks on every
+        call with the same shape (held-out losses comparable across epochs).
+        """
         shape = ops.shape(logits)
         row_shape = (shape[0],) + (1,) * (len(logits.shape) - 1)
-        rate = self.uniform(row_shape)
-        u = self.uniform(shape)
+        if fixed:
+            rate = keras.random.uniform(row_shape, seed=_FIXED_SEEDS[0])
+            u = keras.random.uniform(shape, seed=_FIXED_SEEDS[1])
+        else:
+            rate = self.uniform(row_shape)
+            u = self.uniform(shape)
         return ops.cast(u < rate, logits.dtype)
 
     def call(self, logits: Any, training: bool | None = None) -> Any:
         """Return the mask for ``logits``."""
         mask = self._learned_mask(logits, training)
+        mix = self.random_rate
         if training:
-            mix = self.random_rate
             mask = mix * self._random_mask(logits) + (1.0 - mix) * mask
             u = self.uniform(ops.shape(logits))
             mask = mask * ops.cast(u >= self.drop_rate, mask.dtype)
+        else:
+            # A phase trained on random masks (a surrogate's) is judged on
+            # random masks too, the same ones at every evaluation: judged on
+            # full input, early stopping kept a surrogate from its first epoch.
+            mask = mix * self._random_mask(logits, fixed=True) + (1.0 - mix) * mask
         return mask
 
     def _learned_mask(self, logits: Any, training: bool | None) -> Any:
