@@ -102,7 +102,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     }
 
     # ------------------------------------------------------------------ hooks
-    def _build_default_network(self, input_shape, hidden_units, initial_logit):
+    def _build_default_network(
+        self, input_shape, hidden_units, initial_logit, objective
+    ):
         """Return the default instance-wise mask network (a Keras model)."""
         raise NotImplementedError
 
@@ -339,7 +341,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             net.trainable = False
         return net
 
-    def _build_mask_network(self, input_shape, hidden_units, initial_logit):
+    def _build_mask_network(self, input_shape, hidden_units, initial_logit, objective):
         from skmask.networks import build_global_mask_network
 
         if self.granularity == "global":
@@ -348,7 +350,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             )
         elif isinstance(self.network, str):
             network = self._build_default_network(
-                input_shape, hidden_units, initial_logit
+                input_shape, hidden_units, initial_logit, objective
             )
         else:
             network = self._copy_user_network(input_shape)
@@ -491,7 +493,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
             initial_logit = 0.0 if objective == "supervised" else INITIAL_KEEP_LOGIT
             mask_network = self._build_mask_network(
-                input_shape, hidden_units, initial_logit
+                input_shape, hidden_units, initial_logit, objective
             )
             gate = companion = None
             if objective == "supervised":

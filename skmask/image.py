@@ -5,12 +5,15 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import FLOAT_DTYPES, check_array, validate_data
 
 from skmask._base import BaseMaskTransformer
 from skmask._channels import channel_fill, channel_stats, channel_targets
 from skmask.apply import apply_mask, binarize
+
+# Logit window of smoothing='auto' when no ground truth shapes the mask.
+AUTO_SMOOTHING = 3
 
 
 class ImageMaskTransformer(BaseMaskTransformer):
@@ -50,6 +53,14 @@ class ImageMaskTransformer(BaseMaskTransformer):
     mask_per_channel : bool, default=False
         ``False``: one mask value per pixel, shared by the channels;
         ``True``: one per pixel and channel.
+    smoothing : 'auto' or int >= 1, default='auto'
+        The default networks average their mask logits over ``smoothing x
+        smoothing`` windows before the gate, so that a mask is a region
+        rather than scattered pixels: one pixel alone is averaged away, and a
+        pixel amid kept ones is kept (the blank strokes of a digit, not only
+        its ink). ``1`` turns it off. ``'auto'``: 3 for the task and
+        reconstruction objectives, 1 for supervised masks, whose shape the
+        ground truth teaches. Ignored for a user's ``network``.
     mask_type : {'binary', 'weighted'}, default='binary'
         ``'binary'``: keep/drop at ``threshold``; ``'weighted'``: soft values
         in [0, 1] that attenuate pixels.
@@ -172,6 +183,9 @@ class ImageMaskTransformer(BaseMaskTransformer):
     selector's drop-out: while the mask network trains against the frozen
     surrogate, half of the kept pixels are dropped at random, so that an
     object pays to keep whole rather than by its few most telling pixels.
+    The default networks end by averaging their logits over ``smoothing``
+    windows and bounding them to +/-6 (``6 * tanh(z / 6)``), so that the
+    straight-through gates never saturate past recovery.
 
     Examples
     --------
@@ -196,6 +210,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         "network": [StrOptions({"fcn", "cnn"}), callable],
         "image_shape": [None, "array-like"],
         "mask_per_channel": ["boolean"],
+        "smoothing": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -205,6 +220,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         *,
         image_shape=None,
         mask_per_channel=False,
+        smoothing="auto",
         mask_type="binary",
         threshold=0.5,
         granularity="instance",
@@ -230,6 +246,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         self.hidden_units = hidden_units
         self.image_shape = image_shape
         self.mask_per_channel = mask_per_channel
+        self.smoothing = smoothing
         self.mask_type = mask_type
         self.threshold = threshold
         self.granularity = granularity
@@ -384,7 +401,9 @@ class ImageMaskTransformer(BaseMaskTransformer):
         # A writable array, like the masks of tables.
         return self._from_nhwc(np.broadcast_to(mask, shape)).copy()
 
-    def _build_default_network(self, input_shape, hidden_units, initial_logit):
+    def _build_default_network(
+        self, input_shape, hidden_units, initial_logit, objective
+    ):
         from skmask.networks import build_image_mask_network
 
         return build_image_mask_network(
@@ -393,7 +412,14 @@ class ImageMaskTransformer(BaseMaskTransformer):
             hidden_units,
             mask_channels=self._mask_shape(input_shape)[2],
             initial_logit=initial_logit,
+            smoothing=self._smoothing(objective),
         )
+
+    def _smoothing(self, objective):
+        """Window of the logits' average: ``smoothing``, resolved for ``objective``."""
+        if self.smoothing != "auto":
+            return self.smoothing
+        return 1 if objective == "supervised" else AUTO_SMOOTHING
 
     def _build_companion(self, input_shape, n_outputs, hidden_units, name):
         from skmask.networks import build_image_decoder, build_image_predictor

@@ -436,7 +436,9 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         valid = ~np.isnan(X)
         return None if valid.all() else valid
 
-    def _build_default_network(self, input_shape, hidden_units, initial_logit):
+    def _build_default_network(
+        self, input_shape, hidden_units, initial_logit, objective
+    ):
         from skmask.networks import build_sequence_mask_network
 
         return build_sequence_mask_network(

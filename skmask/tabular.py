@@ -242,7 +242,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         self.distribute = distribute
         self.verbose = verbose
 
-    def _build_default_network(self, input_shape, hidden_units, initial_logit):
+    def _build_default_network(
+        self, input_shape, hidden_units, initial_logit, objective
+    ):
         from skmask.networks import build_mlp_mask_network
 
         return build_mlp_mask_network(

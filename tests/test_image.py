@@ -194,3 +194,45 @@ def test_masks_are_writable_arrays(small_fit):
     est, X = small_fit
     for mask in (est.predict_mask(X), est.get_mask(X)):
         mask[0] = 0.0  # a plain NumPy array the caller owns
+
+
+@pytest.mark.parametrize("kind", ["fcn", "cnn"])
+def test_default_networks_average_their_logits_then_bound_them(kind):
+    import keras
+    from scipy.ndimage import uniform_filter
+
+    from skmask.networks import build_image_mask_network
+    from skmask.networks.image import LOGIT_BOUND
+
+    net = build_image_mask_network((8, 8, 1), kind, (4,), smoothing=3)
+    net.get_layer("mask_network_logits").set_weights(
+        [w * 50 for w in net.get_layer("mask_network_logits").get_weights()]
+    )
+    last = "mask_network_logits" if kind == "fcn" else "mask_network_map"
+    raw = keras.Model(net.input, net.get_layer(last).output)
+    x = np.random.RandomState(0).normal(size=(2, 8, 8, 1)).astype("float32")
+    z = np.asarray(raw(x))[..., 0]
+    # 3x3 means over the in-image neighbours (borders exclude the padding).
+    total = uniform_filter(z, size=(1, 3, 3), mode="constant") * 9
+    count = uniform_filter(np.ones_like(z), size=(1, 3, 3), mode="constant") * 9
+    expected = LOGIT_BOUND * np.tanh(total / count / LOGIT_BOUND)
+    out = np.asarray(net(x))[..., 0]
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+    assert np.abs(out).max() <= LOGIT_BOUND
+    assert np.abs(z).max() > LOGIT_BOUND  # the bound did something
+
+
+def _smooths(est):
+    return any("smooth" in layer.name for layer in est.mask_network_.layers)
+
+
+def test_smoothing_auto_smooths_unless_ground_truth_shapes_the_mask():
+    X, y, M = make_image_mask(n_samples=40, canvas_size=12, n_classes=2, random_state=0)
+    assert _smooths(ImageMaskTransformer(random_state=0, **SMALL).fit(X, y))
+    assert not _smooths(ImageMaskTransformer(random_state=0, **SMALL).fit(X, mask=M))
+    est = ImageMaskTransformer(smoothing=1, random_state=0, **SMALL).fit(X, y)
+    assert not _smooths(est)
+    est = ImageMaskTransformer(smoothing=3, random_state=0, **SMALL).fit(X, mask=M)
+    assert _smooths(est)
+    with pytest.raises(ValueError, match="smoothing"):
+        ImageMaskTransformer(smoothing=0).fit(X, y)

@@ -19,6 +19,10 @@ import keras
 from keras import ops
 
 KERNEL_SIZE = 3
+# Bound on the default networks' mask logits (keep probability at most
+# sigmoid(6) ~ 0.9975): straight-through gates whose logits run far past it
+# stop getting a gradient, and a fit froze with every pixel kept.
+LOGIT_BOUND = 6.0
 
 
 @keras.saving.register_keras_serializable(package="skmask")
@@ -75,6 +79,47 @@ class CropLike(keras.layers.Layer):
         return (x[0], reference[1], reference[2], x[3])
 
 
+@keras.saving.register_keras_serializable(package="skmask")
+class BoundedLogits(keras.layers.Layer):
+    """Squash logits smoothly into ``(-bound, bound)``: ``bound * tanh(z / bound)``.
+
+    Monotone, so the 0.5 threshold and the order of entries are unchanged.
+
+    Parameters
+    ----------
+    bound : float
+        Largest absolute logit.
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer`.
+    """
+
+    def __init__(self, bound: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bound = float(bound)
+
+    def call(self, inputs: Any) -> Any:
+        """Return the bounded logits."""
+        return self.bound * ops.tanh(inputs / self.bound)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
+        """Return the input's shape."""
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the layer's configuration."""
+        return {**super().get_config(), "bound": self.bound}
+
+
+def _mask_head(logits: Any, smoothing: int, name: str) -> Any:
+    """Average the logits over ``smoothing x smoothing`` windows, then bound them."""
+    if smoothing > 1:
+        # Stride 1, 'same' padding: borders average their in-image neighbours.
+        logits = keras.layers.AveragePooling2D(
+            smoothing, strides=1, padding="same", name=f"{name}_smooth"
+        )(logits)
+    return BoundedLogits(LOGIT_BOUND, name=f"{name}_bound")(logits)
+
+
 def _conv(x: Any, units: int, name: str) -> Any:
     return keras.layers.Conv2D(
         int(units), KERNEL_SIZE, padding="same", activation="relu", name=name
@@ -106,6 +151,7 @@ def build_image_mask_network(
     *,
     mask_channels: int = 1,
     initial_logit: float = 0.0,
+    smoothing: int = 1,
     name: str = "mask_network",
 ) -> keras.Model:
     """Build a mask network over pixels: one logit per pixel (and channel).
@@ -126,6 +172,10 @@ def build_image_mask_network(
         channels for one per pixel and channel.
     initial_logit : float, default=0.0
         Starting bias of the output layer.
+    smoothing : int, default=1
+        The logits are averaged over ``smoothing x smoothing`` windows (1:
+        not at all), so that masks are regions rather than scattered pixels.
+        Either way they are then bounded to ``(-LOGIT_BOUND, LOGIT_BOUND)``.
     name : str, default='mask_network'
         Model name.
 
@@ -143,7 +193,7 @@ def build_image_mask_network(
         logits = keras.layers.Conv2D(
             mask_channels, 1, bias_initializer=bias, name=f"{name}_logits"
         )(x)
-        return keras.Model(inputs, logits, name=name)
+        return keras.Model(inputs, _mask_head(logits, smoothing, name), name=name)
     inputs = keras.Input(tuple(input_shape), name=f"{name}_input")
     x = inputs
     for i, units in enumerate(hidden_units):
@@ -157,7 +207,7 @@ def build_image_mask_network(
         height * width * mask_channels, bias_initializer=bias, name=f"{name}_logits"
     )(x)
     logits = keras.layers.Reshape((height, width, mask_channels), name=f"{name}_map")(x)
-    return keras.Model(inputs, logits, name=name)
+    return keras.Model(inputs, _mask_head(logits, smoothing, name), name=name)
 
 
 def build_image_decoder(
