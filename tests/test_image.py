@@ -184,10 +184,11 @@ def test_task_mask_prefers_the_digit():
     mask = _flat(est.get_mask(X[600:]))
     truth = _flat(M[600:])
     # The square is a quarter of the canvas: a mask blind to the digit would
-    # have an FDR near 0.75.
+    # have an FDR near 0.75. Measured: TPR 0.79 / FDR 0.16 (random_state 0),
+    # 0.76 / 0.16 (random_state 1); half the square is blank.
     tpr, fdr = mask_tpr(truth, mask), mask_fdr(truth, mask)
-    assert tpr >= 0.3, (tpr, fdr)
-    assert fdr <= 0.4, (tpr, fdr)
+    assert tpr >= 0.6, (tpr, fdr)
+    assert fdr <= 0.3, (tpr, fdr)
 
 
 def test_masks_are_writable_arrays(small_fit):
