@@ -60,7 +60,8 @@ class ImageMaskTransformer(BaseMaskTransformer):
         pixel amid kept ones is kept (the blank strokes of a digit, not only
         its ink). ``1`` turns it off. ``'auto'``: 3 for the task and
         reconstruction objectives, 1 for supervised masks, whose shape the
-        ground truth teaches. Ignored for a user's ``network``.
+        ground truth teaches. Ignored for a user's ``network`` and for
+        ``granularity='global'``.
     mask_type : {'binary', 'weighted'}, default='binary'
         ``'binary'``: keep/drop at ``threshold``; ``'weighted'``: soft values
         in [0, 1] that attenuate pixels.
