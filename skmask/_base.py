@@ -123,6 +123,11 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # keep one surrogate and its teacher's targets (images closed every gate
     # with cross-fitting; series not tried).
     _cross_fit = True
+    # Task predictors read dropped entries as learned per-feature values
+    # (`skmask.gates.MaskTokens`) rather than taking the mask bits as extra
+    # inputs, which a selector exploited on wide tables. A class switch so
+    # that `benchmarks/wide_tables.py` measures both in one run.
+    _mask_tokens = True
 
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
     def _mask_shape(self, input_shape):

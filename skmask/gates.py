@@ -239,6 +239,41 @@ class MaskGate(keras.layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="skmask")
+class MaskTokens(keras.layers.Layer):
+    """Read ``concat([x * m, m])`` as ``x`` with a learned value where dropped.
+
+    The predictor of a task objective sees, for each entry, its value where
+    the mask keeps it and a learned *mask token* (one per feature or
+    channel) where it drops it: ``x * m + (1 - m) * token``. Compared with
+    feeding the mask bits as extra inputs, a dropped entry can then only
+    act through the weights that read the entry's value. A predictor that
+    learned to ignore a column also ignores whether it is kept, so a frozen
+    surrogate cannot reward a selector for keeping an irrelevant column
+    whose mere presence (its mask bit) shifts the prediction (see
+    ``docs/design.md``).
+
+    Parameters
+    ----------
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer`.
+    """
+
+    def build(self, input_shape: Any) -> None:
+        """Create one token per feature (the last axis, halved)."""
+        width = int(input_shape[-1]) // 2
+        self.token = self.add_weight(name="token", shape=(width,), initializer="zeros")
+
+    def call(self, view: Any) -> Any:
+        """Return ``x * m + (1 - m) * token`` from ``view = [x * m, m]``."""
+        masked, mask = ops.split(view, 2, axis=-1)
+        return masked + (1.0 - mask) * self.token
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
+        """Return the input shape with the last axis halved."""
+        return (*input_shape[:-1], int(input_shape[-1]) // 2)
+
+
 # Logit given to padded entries: sigmoid(-30) ~ 1e-13, so they are never kept
 # and add nothing to the sparsity cost.
 PADDING_LOGIT = -30.0

@@ -203,6 +203,8 @@ class ImageMaskTransformer(BaseMaskTransformer):
     _selector_drop_rate = 0.5
     # One surrogate: cross-fitting (tabular) collapsed the image test's masks.
     _cross_fit = False
+    # The predictor takes the mask as channels (mask tokens: see docs/design.md).
+    _mask_tokens = False
     # Masks broadcast over channels and change layout: applied in NumPy.
     _graph_outputs = frozenset()
 
@@ -428,7 +430,11 @@ class ImageMaskTransformer(BaseMaskTransformer):
         # The companion sees concat([x * m, m]) on the channel axis.
         shape = (*input_shape[:2], 2 * input_shape[2])
         build = build_image_decoder if name == "decoder" else build_image_predictor
-        return build(shape, hidden_units, n_outputs, name=name)
+        if name == "decoder":
+            return build(shape, hidden_units, n_outputs, name=name)
+        return build(
+            shape, hidden_units, n_outputs, mask_tokens=self._mask_tokens, name=name
+        )
 
     def _apply(self, X, keep, mask):
         fill = self.fill_values_

@@ -231,6 +231,8 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     _selector_drop_rate = 0.5
     # One surrogate: cross-fitting (tabular) is not yet measured on series.
     _cross_fit = False
+    # The predictor takes the mask as channels (mask tokens: see docs/design.md).
+    _mask_tokens = False
     # Masks broadcast over channels and change layout: applied in NumPy.
     _graph_outputs = frozenset()
 
@@ -458,7 +460,11 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         build = (
             build_sequence_decoder if name == "decoder" else build_sequence_predictor
         )
-        return build(shape, hidden_units, n_outputs, name=name)
+        if name == "decoder":
+            return build(shape, hidden_units, n_outputs, name=name)
+        return build(
+            shape, hidden_units, n_outputs, mask_tokens=self._mask_tokens, name=name
+        )
 
     def _apply(self, X, keep, mask):
         fill = self.fill_values_

@@ -254,8 +254,17 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     def _build_companion(self, input_shape, n_outputs, hidden_units, name):
         from skmask.networks import build_mlp
 
-        # The companion sees concat([x * m, m]): twice the features.
-        return build_mlp(2 * input_shape[0], hidden_units, n_outputs, name=name)
+        # The companion sees concat([x * m, m]): twice the features. The
+        # decoder reads the mask bits as inputs; a predictor reads dropped
+        # entries as learned tokens, so that it cannot be swayed by the mere
+        # presence of a column it ignores (see docs/design.md).
+        return build_mlp(
+            2 * input_shape[0],
+            hidden_units,
+            n_outputs,
+            mask_tokens=self._mask_tokens and name != "decoder",
+            name=name,
+        )
 
     def reconstruct(self, X):
         """Rebuild ``X`` from its masked version with the fitted decoder.

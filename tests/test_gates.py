@@ -30,3 +30,49 @@ def test_held_out_masks_of_learned_phases_threshold_the_keep_probability():
     gate = _gate()
     logits = np.array([[-3.0, -0.1, 0.1, 3.0]], dtype="float32")
     np.testing.assert_array_equal(gate(logits, training=False), [[0, 0, 1, 1]])
+
+
+def test_mask_tokens_replace_dropped_entries_by_a_learned_value():
+    from skmask.gates import MaskTokens
+
+    layer = MaskTokens()
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype="float32")
+    m = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]], dtype="float32")
+    view = np.concatenate([x * m, m], axis=1)
+    layer(view)  # builds the tokens, which start at 0 (the column mean)
+    layer.token.assign(np.array([-7.0, 8.0, 9.0], dtype="float32"))
+    expected = np.array([[1.0, 8.0, 3.0], [-7.0, 8.0, 6.0]], dtype="float32")
+    np.testing.assert_allclose(layer(view), expected)
+    assert layer.compute_output_shape((None, 6)) == (None, 3)
+
+
+def _predictor_ignoring_column(mask_tokens, column, d=4):
+    from skmask.networks import build_mlp
+
+    net = build_mlp(2 * d, (8,), 1, mask_tokens=mask_tokens, name="predictor")
+    dense = next(layer for layer in net.layers if "dense_0" in layer.name)
+    kernel, bias = dense.get_weights()
+    rng = np.random.RandomState(0)
+    kernel = rng.normal(size=kernel.shape).astype("float32")
+    kernel[column] = 0.0  # the column's value is never read
+    dense.set_weights([kernel, bias + 1.0])
+    return net
+
+
+def test_a_predictor_that_ignores_a_column_ignores_whether_it_is_kept():
+    d, column = 4, 2
+    rng = np.random.RandomState(1)
+    x = rng.normal(size=(20, d)).astype("float32")
+    kept, dropped = np.ones((20, d), "float32"), np.ones((20, d), "float32")
+    dropped[:, column] = 0.0
+
+    def outputs(net, m):
+        return np.asarray(net(np.concatenate([x * m, m], axis=1)))
+
+    tokens = _predictor_ignoring_column(True, column, d)
+    tokens.layers[1].token.assign(rng.normal(size=d).astype("float32"))
+    np.testing.assert_allclose(outputs(tokens, kept), outputs(tokens, dropped))
+    # With the mask bits as inputs of their own, the same network is swayed
+    # by the bit alone: what a selector could exploit.
+    bits = _predictor_ignoring_column(False, column, d)
+    assert not np.allclose(outputs(bits, kept), outputs(bits, dropped))

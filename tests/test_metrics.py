@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from sklearn import config_context
+from sklearn.datasets import make_friedman1
 from sklearn.model_selection import GridSearchCV
 
 from skmask import LearnedMaskTransformer
@@ -27,11 +28,15 @@ def test_metrics_reject_bad_masks():
         mask_f1_score(np.ones((2, 3)), np.full((2, 3), 0.7))
 
 
+def _invase_fit(kind, n_train):
+    X, y, M = make_invase(kind, n_samples=n_train + 1000, random_state=0)
+    est = LearnedMaskTransformer(random_state=0).fit(X[:n_train], y[:n_train])
+    return est, X[n_train:], M[n_train:]
+
+
 @pytest.fixture(scope="module")
 def syn1_fit():
-    X, y, M = make_invase("syn1", n_samples=4000, random_state=0)
-    est = LearnedMaskTransformer(random_state=0).fit(X[:3000], y[:3000])
-    return est, X[3000:], M[3000:]
+    return _invase_fit("syn1", 3000)
 
 
 def test_task_mask_finds_the_syn1_features(syn1_fit):
@@ -40,6 +45,31 @@ def test_task_mask_finds_the_syn1_features(syn1_fit):
     pred = est.get_mask(X_test)
     assert mask_tpr(M_test, pred) >= 0.9
     assert mask_fdr(M_test, pred) <= 0.1
+
+
+def test_task_mask_finds_the_syn2_features():
+    # Squares (x3**2 + ... + x6**2): a dropped entry is not "x = 0". The
+    # issue's 10000 training rows: with 3000 the mask keeps x11 at extreme
+    # values on some rows (FDR 0.08-0.12 on two draws; docs/benchmarks.md).
+    est, X_test, M_test = _invase_fit("syn2", 10000)
+    pred = est.get_mask(X_test)
+    assert mask_tpr(M_test, pred) >= 0.9
+    assert mask_fdr(M_test, pred) <= 0.1
+
+
+def test_task_mask_drops_noise_columns_of_a_regression():
+    # Friedman #1: y depends on the first 5 of 20 columns; 15 are noise.
+    # With the mask bits as predictor inputs the selector kept noise columns
+    # whose bit alone moved the frozen surrogate's output (FDR 0.29 here;
+    # 0.07 with mask tokens).
+    X, y = make_friedman1(n_samples=3000, n_features=20, noise=0.5, random_state=0)
+    est = LearnedMaskTransformer(random_state=0).fit(X[:2000], y[:2000])
+    assert est.objective_ == "task"
+    truth = np.zeros((1000, 20), dtype=int)
+    truth[:, :5] = 1
+    pred = est.get_mask(X[2000:])
+    assert mask_tpr(truth, pred) >= 0.9
+    assert mask_fdr(truth, pred) <= 0.15
 
 
 def test_grid_search_picks_threshold_by_mask_scorer():

@@ -66,6 +66,17 @@ def test_safe_format_round_trip_is_exact(fitted, tmp_path):
     if hasattr(estimator, "feature_names_in_"):
         _same(again.feature_names_in_, estimator.feature_names_in_)
     assert again.history_ == estimator.history_
+    _same_companion(again, estimator)
+
+
+def _same_companion(again, estimator):
+    # The predictor or decoder (with its learned mask tokens) comes back too.
+    for name in ("predictor_", "decoder_"):
+        if hasattr(estimator, name):
+            net = getattr(estimator, name)
+            view = np.random.RandomState(0).uniform(size=(3, *net.input_shape[1:]))
+            view = view.astype("float32")
+            _same(getattr(again, name)(view), net(view))
 
 
 @pytest.mark.parametrize("how", ["pickle", "joblib"])
@@ -77,6 +88,7 @@ def test_pickle_and_joblib_round_trips_are_exact(fitted, tmp_path, how):
         joblib.dump(estimator, tmp_path / "mask.joblib")
         again = joblib.load(tmp_path / "mask.joblib")
     _same(again.transform(X), estimator.transform(X))
+    _same_companion(again, estimator)
 
 
 @pytest.mark.parametrize("estimator", [c[0] for c in CASES.values()], ids=sorted(CASES))

@@ -18,6 +18,8 @@ start_tensorflow()  # quietly, before Keras loads
 import keras
 from keras import ops
 
+from skmask.gates import MaskTokens
+
 KERNEL_SIZE = 3
 # Bound on the default networks' mask logits (keep probability at most
 # sigmoid(6) ~ 0.9975): straight-through gates whose logits run far past it
@@ -247,6 +249,7 @@ def build_image_predictor(
     hidden_units: Sequence[int],
     n_outputs: int,
     *,
+    mask_tokens: bool = False,
     name: str = "predictor",
 ) -> keras.Model:
     """Build a convolutional predictor of a per-image target.
@@ -262,6 +265,10 @@ def build_image_predictor(
         Filters per level.
     n_outputs : int
         Output units.
+    mask_tokens : bool, default=False
+        Read the input through :class:`~skmask.gates.MaskTokens` (a learned
+        value per channel where an entry is dropped) instead of taking the
+        mask as channels of its own.
     name : str, default='predictor'
         Model name.
 
@@ -271,7 +278,7 @@ def build_image_predictor(
         Maps ``(batch, height, width, n_inputs)`` to ``(batch, n_outputs)``.
     """
     inputs = keras.Input(tuple(input_shape), name=f"{name}_input")
-    x = inputs
+    x = MaskTokens(name=f"{name}_mask_tokens")(inputs) if mask_tokens else inputs
     for i, units in enumerate(hidden_units):
         if i:
             x = keras.layers.MaxPooling2D(2, padding="same", name=f"{name}_pool_{i}")(x)

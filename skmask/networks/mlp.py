@@ -11,7 +11,7 @@ start_tensorflow()  # quietly, before Keras loads
 
 import keras
 
-from skmask.gates import GlobalLogits
+from skmask.gates import GlobalLogits, MaskTokens
 
 
 def _dense_stack(x: Any, hidden_units: Sequence[int], name: str) -> Any:
@@ -27,6 +27,7 @@ def build_mlp(
     hidden_units: Sequence[int],
     n_outputs: int,
     *,
+    mask_tokens: bool = False,
     name: str = "mlp",
 ) -> keras.Model:
     """Build a ReLU MLP with a linear output layer.
@@ -39,6 +40,10 @@ def build_mlp(
         Width of each hidden layer; empty for a linear model.
     n_outputs : int
         Width of the (linear) output layer.
+    mask_tokens : bool, default=False
+        The input is ``concat([x * m, m])`` (``n_inputs`` is its width):
+        read it through :class:`~skmask.gates.MaskTokens`, so a dropped
+        entry becomes a learned value rather than an extra input.
     name : str, default='mlp'
         Model name, also the prefix of its layer names.
 
@@ -48,7 +53,8 @@ def build_mlp(
         Maps ``(batch, n_inputs)`` to ``(batch, n_outputs)``.
     """
     inputs = keras.Input((n_inputs,), name=f"{name}_input")
-    x = _dense_stack(inputs, hidden_units, name)
+    x = MaskTokens(name=f"{name}_mask_tokens")(inputs) if mask_tokens else inputs
+    x = _dense_stack(x, hidden_units, name)
     outputs = keras.layers.Dense(n_outputs, name=f"{name}_output")(x)
     return keras.Model(inputs, outputs, name=name)
 

@@ -15,7 +15,7 @@ start_tensorflow()  # quietly, before Keras loads
 
 import keras
 
-from skmask.gates import PaddingGuard
+from skmask.gates import MaskTokens, PaddingGuard
 
 # Width of the convolution windows of the 'conv1d' stacks.
 KERNEL_SIZE = 3
@@ -164,6 +164,7 @@ def build_sequence_predictor(
     hidden_units: Sequence[int],
     n_outputs: int,
     *,
+    mask_tokens: bool = False,
     name: str = "predictor",
 ) -> keras.Model:
     """Build a convolutional predictor of a per-series target.
@@ -179,6 +180,10 @@ def build_sequence_predictor(
         Filters of each dilated convolution.
     n_outputs : int
         Output units.
+    mask_tokens : bool, default=False
+        Read the input through :class:`~skmask.gates.MaskTokens` (a learned
+        value per channel where an entry is dropped) instead of taking the
+        mask as channels of its own.
     name : str, default='predictor'
         Model name.
 
@@ -188,7 +193,8 @@ def build_sequence_predictor(
         Maps ``(batch, n_timesteps, n_inputs)`` to ``(batch, n_outputs)``.
     """
     inputs = keras.Input(tuple(input_shape), name=f"{name}_input")
-    x = _conv_stack(inputs, hidden_units, causal=False, name=name)
+    x = MaskTokens(name=f"{name}_mask_tokens")(inputs) if mask_tokens else inputs
+    x = _conv_stack(x, hidden_units, causal=False, name=name)
     pooled = keras.layers.Concatenate(name=f"{name}_pooled")(
         [
             keras.layers.GlobalMaxPooling1D(name=f"{name}_max")(x),
