@@ -123,8 +123,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         :meth:`reconstruct`.
     predictor_ : keras.Model
         The predictor of ``y`` (from ``concat([x * m, m])`` of standardised
-        rows), for ``objective_ == 'task'`` only: the mean of the two
-        cross-fitted surrogates.
+        rows, read as ``x`` with a learned value per column where ``m = 0``;
+        see :class:`skmask.gates.MaskTokens`), for ``objective_ == 'task'``
+        only: the mean of the two cross-fitted surrogates.
     classes_ : ndarray of shape (n_classes,)
         Class labels, for a task objective on a classification target only.
     global_mask_ : ndarray of shape (n_features_in_,)
@@ -175,7 +176,10 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     labels, each row judged by the surrogate of the *other* fold
     (cross-fitting: a surrogate judging rows it was fitted on rewards the
     features that let it fit their noise). Freezing stops the selector from
-    encoding the prediction in the choice of kept features. Binary masks
+    encoding the prediction in the choice of kept features, and the
+    predictors read a dropped feature as a learned value (a mask token)
+    rather than as an extra input, so a feature they ignore cannot help
+    just by being kept. Binary masks
     over at most 128 features are then trained with the local-expectation
     gradient (Titsias and Lázaro-Gredilla 2015), which measures each
     feature's effect on the loss exactly, with a quarter of the other kept
