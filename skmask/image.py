@@ -429,10 +429,9 @@ class ImageMaskTransformer(BaseMaskTransformer):
 
         # The companion sees concat([x * m, m]) on the channel axis.
         shape = (*input_shape[:2], 2 * input_shape[2])
-        build = build_image_decoder if name == "decoder" else build_image_predictor
         if name == "decoder":
-            return build(shape, hidden_units, n_outputs, name=name)
-        return build(
+            return build_image_decoder(shape, hidden_units, n_outputs, name=name)
+        return build_image_predictor(
             shape, hidden_units, n_outputs, mask_tokens=self._mask_tokens, name=name
         )
 

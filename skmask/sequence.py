@@ -457,12 +457,9 @@ class SequenceMaskTransformer(BaseMaskTransformer):
 
         # The companion sees concat([x * m, m]) on the channel axis.
         shape = (input_shape[0], 2 * input_shape[1])
-        build = (
-            build_sequence_decoder if name == "decoder" else build_sequence_predictor
-        )
         if name == "decoder":
-            return build(shape, hidden_units, n_outputs, name=name)
-        return build(
+            return build_sequence_decoder(shape, hidden_units, n_outputs, name=name)
+        return build_sequence_predictor(
             shape, hidden_units, n_outputs, mask_tokens=self._mask_tokens, name=name
         )
 
