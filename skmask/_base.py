@@ -108,8 +108,14 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Return the default instance-wise mask network (a Keras model)."""
         raise NotImplementedError
 
-    def _build_companion(self, input_shape, n_outputs, hidden_units, name):
-        """Return the decoder/predictor taking ``concat([x * m, m])``."""
+    def _build_companion(
+        self, input_shape, n_outputs, hidden_units, name, mask_tokens=False
+    ):
+        """Return the decoder/predictor taking ``concat([x * m, m])``.
+
+        ``mask_tokens``: read dropped entries as learned values
+        (:class:`skmask.gates.MaskTokens`) rather than the mask as inputs.
+        """
         raise NotImplementedError
 
     # While the selector trains, this share of the kept entries of the mask
@@ -125,8 +131,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     _cross_fit = True
     # Task predictors read dropped entries as learned per-feature values
     # (`skmask.gates.MaskTokens`) rather than taking the mask bits as extra
-    # inputs, which a selector exploited on wide tables. A class switch so
-    # that `benchmarks/wide_tables.py` measures both in one run.
+    # inputs, which a selector exploited on wide tables (decoders always
+    # take the bits). A class switch so that `benchmarks/wide_tables.py`
+    # measures both in one run.
     _mask_tokens = True
 
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
@@ -518,7 +525,11 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
             def build_predictor(name="predictor"):
                 return self._build_companion(
-                    input_shape, target_spec.n_outputs, predictor_units, name
+                    input_shape,
+                    target_spec.n_outputs,
+                    predictor_units,
+                    name,
+                    mask_tokens=self._mask_tokens,
                 )
 
             def fit_graph(graph, targets, sparsity, subset=None, **kwargs):

@@ -424,7 +424,9 @@ class ImageMaskTransformer(BaseMaskTransformer):
             return self.smoothing
         return 1 if objective == "supervised" else AUTO_SMOOTHING
 
-    def _build_companion(self, input_shape, n_outputs, hidden_units, name):
+    def _build_companion(
+        self, input_shape, n_outputs, hidden_units, name, mask_tokens=False
+    ):
         from skmask.networks import build_image_decoder, build_image_predictor
 
         # The companion sees concat([x * m, m]) on the channel axis.
@@ -432,7 +434,7 @@ class ImageMaskTransformer(BaseMaskTransformer):
         if name == "decoder":
             return build_image_decoder(shape, hidden_units, n_outputs, name=name)
         return build_image_predictor(
-            shape, hidden_units, n_outputs, mask_tokens=self._mask_tokens, name=name
+            shape, hidden_units, n_outputs, mask_tokens=mask_tokens, name=name
         )
 
     def _apply(self, X, keep, mask):

@@ -452,7 +452,9 @@ class SequenceMaskTransformer(BaseMaskTransformer):
             initial_logit=initial_logit,
         )
 
-    def _build_companion(self, input_shape, n_outputs, hidden_units, name):
+    def _build_companion(
+        self, input_shape, n_outputs, hidden_units, name, mask_tokens=False
+    ):
         from skmask.networks import build_sequence_decoder, build_sequence_predictor
 
         # The companion sees concat([x * m, m]) on the channel axis.
@@ -460,7 +462,7 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         if name == "decoder":
             return build_sequence_decoder(shape, hidden_units, n_outputs, name=name)
         return build_sequence_predictor(
-            shape, hidden_units, n_outputs, mask_tokens=self._mask_tokens, name=name
+            shape, hidden_units, n_outputs, mask_tokens=mask_tokens, name=name
         )
 
     def _apply(self, X, keep, mask):

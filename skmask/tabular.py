@@ -255,18 +255,17 @@ class LearnedMaskTransformer(BaseMaskTransformer):
             input_shape[0], hidden_units, initial_logit=initial_logit
         )
 
-    def _build_companion(self, input_shape, n_outputs, hidden_units, name):
+    def _build_companion(
+        self, input_shape, n_outputs, hidden_units, name, mask_tokens=False
+    ):
         from skmask.networks import build_mlp
 
-        # The companion sees concat([x * m, m]): twice the features. The
-        # decoder reads the mask bits as inputs; a predictor reads dropped
-        # entries as learned tokens, so that it cannot be swayed by the mere
-        # presence of a column it ignores (see docs/design.md).
+        # The companion sees concat([x * m, m]): twice the features.
         return build_mlp(
             2 * input_shape[0],
             hidden_units,
             n_outputs,
-            mask_tokens=self._mask_tokens and name != "decoder",
+            mask_tokens=mask_tokens,
             name=name,
         )
 
