@@ -175,7 +175,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             Ground-truth masks for ``objective='supervised'``: 0/1 values for
             ``mask_type='binary'``, values in [0, 1] for ``'weighted'``.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row in the training loss.
+            Weight of each row in the training loss: non-negative, not all
+            zero.
 
         Returns
         -------
@@ -388,7 +389,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         if objective == "task":
             y_enc, target_spec = self._encode_target(y, n_samples)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
             sample_weight = sample_weight.astype(np.float32)
         fill_values = self._check_fill_value(X)
 

@@ -49,6 +49,9 @@ def _fit_cases(X):
     yield "y with NaN", {"X": X, "y": np.r_[np.nan, np.arange(n - 1) % 2]}, "NaN"
     yield "y of one label", {"X": X, "y": np.array(["a"] * n)}, "only one class"
     yield "y too short", {"X": X, "y": np.arange(n - 1) % 2}, "inconsistent"
+    weights = np.ones(n)
+    yield "negative weight", {"X": X, "sample_weight": -weights}, "Negative values"
+    yield "zero weights", {"X": X, "sample_weight": 0 * weights}, "zero"
     yield "mask shape", {"X": X, "mask": np.ones((n, 3))}, "mask has shape"
     yield "mask values", {"X": X, "mask": np.full(X.shape, 2.0)}, "mask values"
     for name, value in [
@@ -76,7 +79,7 @@ CASE_IDS = [case for case, _, _ in _fit_cases(np.zeros((4, 4)))]
 
 def _run_fit(estimator, kwargs):
     estimator.set_params(**kwargs.get("params", {}))
-    extra = {"mask": kwargs["mask"]} if "mask" in kwargs else {}
+    extra = {k: kwargs[k] for k in ("mask", "sample_weight") if k in kwargs}
     estimator.fit(kwargs["X"], kwargs.get("y"), **extra)
 
 
