@@ -68,6 +68,21 @@ def _hidden_units_tuple(value, name):
     return tuple(int(u) for u in units)
 
 
+def _nan_column_stats(X):
+    """Per-column mean and standard deviation over the observed entries.
+
+    A column with no observed entry gets mean 0 and deviation 1.
+    """
+    observed = ~np.isnan(X)
+    count = observed.sum(axis=0)
+    safe = np.maximum(count, 1)
+    values = np.where(observed, X, 0.0)
+    mean = values.sum(axis=0) / safe
+    centred = np.where(observed, X - mean, 0.0)
+    std = np.sqrt((centred**2).sum(axis=0) / safe)
+    return np.where(count > 0, mean, 0.0), np.where(count > 0, std, 1.0)
+
+
 class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     """Base class of the learned-mask transformers; not for direct use.
 
@@ -135,6 +150,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # take the bits). A class switch so that `benchmarks/wide_tables.py`
     # measures both in one run.
     _mask_tokens = True
+    # Tables take NaN as missing values (never kept, NaN in the output);
+    # series use NaN for end padding only, images not at all.
+    _allow_missing = False
 
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
     def _mask_shape(self, input_shape):
@@ -147,8 +165,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
     def _input_stats(self, X):
         """Return ``(mean, scale)`` used to standardise validated X."""
-        mean = X.mean(axis=0)
-        scale = X.std(axis=0)
+        mean, scale = _nan_column_stats(X)
         return mean, np.where(scale > 0, scale, 1.0)
 
     def _mask_for_X(self, mask):
@@ -156,7 +173,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         return mask
 
     def _valid_entries(self, X):
-        """Boolean array of X's shape: False on padding; None if none."""
+        """Boolean array of X's shape: False on missing or padded entries.
+
+        None when every entry is observed.
+        """
         return None
 
     # ------------------------------------------------------------------- fit
@@ -245,6 +265,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 "mask_type='binary' needs 0/1 ground-truth masks; got other values. "
                 "Use mask_type='weighted' for masks with values in [0, 1]."
             )
+        valid = self._valid_entries(X)
+        if valid is not None:
+            # No target where X is missing: those gates are closed anyway.
+            mask = np.where(valid, mask, np.nan)
         return mask.astype(np.float32)
 
     def _encode_target(self, y, n_samples):
@@ -314,7 +338,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             X,
             reset=reset,
             dtype=FLOAT_DTYPES,
-            ensure_all_finite=True,
+            # Missing values are NaN where the class allows them.
+            ensure_all_finite="allow-nan" if self._allow_missing else True,
             ensure_min_samples=1,
         )
 
@@ -443,7 +468,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             self.predictor_ = trained["companion"]
         self.fill_values_ = fill_values
         if self.granularity == "global":
-            logits = np.asarray(mask_network(Z[:1], training=False))[0]
+            # Global logits ignore the values: zeros, so that no entry of
+            # the probe row is missing (padding guards would close it).
+            probe = np.zeros_like(Z[:1])
+            logits = np.asarray(mask_network(probe, training=False))[0]
             self.global_mask_ = expit(logits.astype(np.float64))
         keep = binarize(self._soft_mask(X), self.threshold)
         valid = self._valid_entries(X)
@@ -682,7 +710,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
     def _check_fill_value(self, X):
         if self.fill_value is None:
-            return X.mean(axis=0)
+            return _nan_column_stats(X)[0]
         fill = np.asarray(self.fill_value, dtype=np.float64)
         if fill.ndim == 0:
             fill = np.full(X.shape[1], float(fill))
@@ -882,7 +910,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Declare an unsupervised-capable float transformer."""
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = self._allow_missing
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 

@@ -180,8 +180,11 @@ class CompiledMask:
     def _masked(self, output: str, x: Any, cutoff: Any, fill: Any) -> Any:
         tf = self._tf
         keep = self._logits(x) >= cutoff
+        # Missing entries (NaN) stay missing in every output. (XLA rewrites
+        # `x * cast(keep)` as a select, which would turn NaN into 0.)
+        keep = keep | tf.math.is_nan(x)
         if output == "multiply":
-            return x * tf.cast(keep, x.dtype)
+            return tf.where(keep, x, tf.zeros_like(x))
         if output == "fill":
             return tf.where(keep, x, fill)
         return tf.where(keep, x, tf.constant(np.nan, dtype=x.dtype))
@@ -251,7 +254,7 @@ class CompiledMask:
         if kind == "multiply":
             return chunk * keep
         if kind == "fill":
-            return np.where(keep, chunk, fill)
+            return np.where(keep | np.isnan(chunk), chunk, fill)
         return np.where(keep, chunk, np.asarray(np.nan, dtype=chunk.dtype))
 
     def _map_rows(self, kind: str, x: np.ndarray, *args: Any) -> np.ndarray:

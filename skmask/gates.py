@@ -305,11 +305,14 @@ class PaddingGuard(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
-        """Return the network's logits, ``PADDING_LOGIT`` on padded steps."""
-        padded = ops.any(ops.isnan(inputs), axis=-1, keepdims=True)
-        clean = ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
+        """Return the network's logits, ``PADDING_LOGIT`` on padded entries."""
+        missing = ops.isnan(inputs)
+        clean = ops.where(missing, ops.zeros_like(inputs), inputs)
         logits = self.network(clean)
-        return ops.where(padded, ops.full_like(logits, PADDING_LOGIT), logits)
+        if logits.shape[-1] != inputs.shape[-1]:
+            # One gate for all channels of a step: padded when any is NaN.
+            missing = ops.any(missing, axis=-1, keepdims=True)
+        return ops.where(missing, ops.full_like(logits, PADDING_LOGIT), logits)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Return the wrapped network's output shape."""

@@ -130,16 +130,18 @@ def _nan_to_zero(x: Any) -> Any:
     return ops.where(ops.isnan(x), ops.zeros_like(x), x)
 
 
-def _valid_steps(x: Any) -> Any:
-    """1.0 where no channel of an entry is NaN (not padding), else 0.0.
+def _valid_steps(x: Any, channels: int | None = None) -> Any:
+    """1.0 on observed entries of ``x``, 0.0 on NaN (padding, missing values).
 
-    Shape ``(batch, ..., 1)``: it broadcasts against masks shared across
-    channels and masks per channel alike. Tabular rows have no padding, so
-    there it is all ones.
+    With ``channels=1`` (a mask shared by the channels of a step, when ``x``
+    has more) the shape is ``(batch, ..., 1)``, 0.0 where any channel is
+    NaN; otherwise ``x``'s shape (a gate per entry: per column of a table,
+    per channel of a series, whose padded steps are NaN in every channel).
     """
-    return ops.cast(
-        ops.logical_not(ops.any(ops.isnan(x), axis=-1, keepdims=True)), "float32"
-    )
+    missing = ops.isnan(x)
+    if channels is not None and channels != x.shape[-1]:
+        missing = ops.any(missing, axis=-1, keepdims=True)
+    return ops.cast(ops.logical_not(missing), "float32")
 
 
 def _per_row_elementwise(loss: Any) -> Any:
@@ -200,8 +202,9 @@ def supervised_graph(mask_network: Any, *, mask_type: str) -> TrainingGraph:
 def _masked_view(mask_network: Any, gate: MaskGate) -> tuple[Any, Any, Any, Any]:
     inputs = keras.Input(mask_network.input_shape[1:], name="x")
     logits = mask_network(inputs)
-    # Padded entries (NaN) are zero and never kept, even by random masks.
-    mask = gate(logits) * _valid_steps(inputs)
+    # Padded or missing entries (NaN) are zero and never kept, even by
+    # random masks.
+    mask = gate(logits) * _valid_steps(inputs, logits.shape[-1])
     masked = keras.layers.Multiply(name="x_times_m")([_nan_to_zero(inputs), mask])
     full_mask = mask
     if tuple(mask.shape) != tuple(inputs.shape):
@@ -290,8 +293,9 @@ def teacher_graph(predictor: Any, target: TargetSpec) -> TrainingGraph:
     """
     shape = predictor.input_shape[1:]
     inputs = keras.Input((*shape[:-1], shape[-1] // 2), name="x")
-    # The full input: every entry kept, except padding (NaN, zeroed).
-    ones = ops.ones_like(inputs) * _valid_steps(inputs)
+    # The full input: every entry kept, except padding or missing values
+    # (NaN, zeroed).
+    ones = _valid_steps(inputs)
     view = keras.layers.Concatenate(axis=-1, name="full_and_ones")(
         [_nan_to_zero(inputs), ones]
     )
@@ -471,10 +475,14 @@ def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
             # its kept entries, so each entry is judged with fewer beside it.
             kept = gate.uniform(ops.shape(probs)) >= gate.drop_rate
             m = m * ops.cast(kept, "float32")
+            # Missing entries (NaN) are never kept, not even as entry j.
+            valid = _valid_steps(xb)
+            m = m * valid
             eye = ops.eye(d)
             others = ops.expand_dims(m, 1) * (1.0 - eye)  # (b, d, d)
             masks = ops.concatenate([others, others + eye], axis=1)  # (b, 2d, d)
-            x_rep = ops.expand_dims(xb, 1) * masks
+            masks = masks * ops.expand_dims(valid, 1)
+            x_rep = ops.expand_dims(_nan_to_zero(xb), 1) * masks
             view = ops.reshape(
                 ops.concatenate([x_rep, masks], axis=-1), (b * 2 * d, 2 * d)
             )

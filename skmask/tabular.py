@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from skmask._base import BaseMaskTransformer
 
 
@@ -15,6 +17,11 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     ``transform`` runs the mask network and applies the mask to ``X``, so the
     transformer slots into a :class:`~sklearn.pipeline.Pipeline` ahead of any
     downstream estimator.
+
+    Missing values (NaN) are allowed: a missing entry reaches the networks as
+    its column's mean, is never kept, and stays NaN in every output (nothing
+    is imputed); column statistics and default fill values use the observed
+    entries.
 
     Keras and TensorFlow are imported on the first ``fit``, not on
     ``import skmask``.
@@ -52,7 +59,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         ``'fill'`` replaces dropped entries by ``fill_value`` (weighted masks
         move entries toward it); ``'nan'`` sets dropped entries to NaN, for
         NaN-aware downstream models such as
-        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`;
+        :class:`~sklearn.ensemble.RandomForestClassifier` or
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (which, in
+        scikit-learn 1.9, raises on a column dropped on every row);
         ``'select'`` keeps only the selected columns (global masks only);
         ``'concat'`` returns ``X * m`` followed by the mask as extra columns.
     fill_value : float, array-like of shape (n_features,) or None, default=None
@@ -197,6 +206,8 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     (200, 4)
     """
 
+    _allow_missing = True
+
     def __init__(
         self,
         *,
@@ -255,6 +266,17 @@ class LearnedMaskTransformer(BaseMaskTransformer):
             input_shape[0], hidden_units, initial_logit=initial_logit
         )
 
+    def _wrap_mask_network(self, network, input_shape):
+        from skmask.networks import guard_padding
+
+        # Missing (NaN) entries reach the network as the column mean, and
+        # their gates are closed whatever the network learns.
+        return guard_padding(network, input_shape)
+
+    def _valid_entries(self, X):
+        valid = ~np.isnan(X)
+        return None if valid.all() else valid
+
     def _build_companion(
         self, input_shape, n_outputs, hidden_units, name, mask_tokens=False
     ):
@@ -282,8 +304,6 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         X_rebuilt : ndarray of shape (n_samples, n_features)
             The decoder's reconstruction, in the units of ``X``.
         """
-        import numpy as np
-
         from skmask._base import check_is_fitted
 
         check_is_fitted(self)
@@ -296,6 +316,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         Z = self._network_input(X)
         # X is validated already: apply the mask without validating again.
         keep = self._applied_mask(self._soft_mask(X))[1].astype(np.float32)
-        view = np.concatenate([Z * keep, keep], axis=1)
+        # Missing entries have mask 0: the decoder rebuilds them too.
+        view = np.concatenate([np.nan_to_num(Z) * keep, keep], axis=1)
         Z_hat = np.asarray(self.decoder_(view, training=False), dtype=np.float64)
         return Z_hat * self.input_scale_ + self.input_mean_

@@ -36,9 +36,10 @@ def _with(X, index, value):
     return X
 
 
-def _fit_cases(X):
+def _fit_cases(X, kind=None):
     n = X.shape[0]
-    yield "nan", {"X": _with(X, 5, np.nan)}, "NaN"
+    if kind != "table":  # tables take NaN as missing values
+        yield "nan", {"X": _with(X, 5, np.nan)}, "NaN"
     yield "inf", {"X": _with(X, 5, np.inf)}, "infinity"
     yield "strings", {"X": _with(X, 5, "a")}, "could not convert string"
     yield "complex", {"X": X.astype(complex)}, "Complex data"
@@ -91,8 +92,11 @@ def _assert_ours(error):
 
 @pytest.mark.parametrize("case", CASE_IDS)
 def test_bad_fit_input_is_named_and_leaves_a_fitted_estimator_unchanged(fitted, case):
-    _, estimator, X = fitted
-    kwargs, message = next((k, m) for c, k, m in _fit_cases(X) if c == case)
+    kind, estimator, X = fitted
+    found = [(k, m) for c, k, m in _fit_cases(X, kind) if c == case]
+    if not found:
+        pytest.skip(f"{case!r} does not apply to {kind}")
+    kwargs, message = found[0]
     before = estimator.transform(X)
     params = estimator.get_params()
     fitted_state = {k: v for k, v in vars(estimator).items() if k.endswith("_")}
@@ -109,7 +113,8 @@ def test_bad_fit_input_is_named_and_leaves_a_fitted_estimator_unchanged(fitted, 
 
 
 def _transform_cases(kind, X):
-    yield "nan", _with(X, 3, np.nan), "NaN"
+    if kind != "table":
+        yield "nan", _with(X, 3, np.nan), "NaN"
     yield "inf", _with(X, 3, np.inf), "infinity"
     yield "strings", _with(X, 3, "a"), "could not convert string"
     yield "complex", X.astype(complex), "Complex data"

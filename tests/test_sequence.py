@@ -231,6 +231,17 @@ def test_global_mask_selects_time_steps():
     assert not support[6:].any()
 
 
+def test_global_mask_does_not_depend_on_the_first_series_padding():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 12))
+    X[0, 8:] = np.nan  # the first series is shorter
+    est = SequenceMaskTransformer(granularity="global", epochs=40, random_state=0)
+    est.fit(X)
+    # Every step has a value to rebuild: the global mask keeps all of them,
+    # including those the first series lacks.
+    assert est.get_support().all()
+
+
 def test_grid_search_over_network_and_threshold(tmp_path):
     X, y, _ = make_sequence_mask(n_samples=90, n_timesteps=12, window=3, random_state=0)
     mask = SequenceMaskTransformer(random_state=0, memory=str(tmp_path), **SMALL)
