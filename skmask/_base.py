@@ -39,6 +39,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skmask._channels import channel_stats
 from skmask._inference import map_chunks, rows_per_chunk, standardise
 from skmask._keras import (
     PicklableModel,
@@ -66,21 +67,6 @@ def _hidden_units_tuple(value, name):
                 f"got {value!r}."
             )
     return tuple(int(u) for u in units)
-
-
-def _nan_column_stats(X):
-    """Per-column mean and standard deviation over the observed entries.
-
-    A column with no observed entry gets mean 0 and deviation 1.
-    """
-    observed = ~np.isnan(X)
-    count = observed.sum(axis=0)
-    safe = np.maximum(count, 1)
-    values = np.where(observed, X, 0.0)
-    mean = values.sum(axis=0) / safe
-    centred = np.where(observed, X - mean, 0.0)
-    std = np.sqrt((centred**2).sum(axis=0) / safe)
-    return np.where(count > 0, mean, 0.0), np.where(count > 0, std, 1.0)
 
 
 class BaseMaskTransformer(TransformerMixin, BaseEstimator):
@@ -165,8 +151,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
     def _input_stats(self, X):
         """Return ``(mean, scale)`` used to standardise validated X."""
-        mean, scale = _nan_column_stats(X)
-        return mean, np.where(scale > 0, scale, 1.0)
+        return channel_stats(X)
 
     def _mask_for_X(self, mask):
         """Turn masks in network layout into X's layout and shape."""
@@ -177,7 +162,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
         None when every entry is observed.
         """
-        return None
+        valid = ~np.isnan(X)
+        return None if valid.all() else valid
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -710,7 +696,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
     def _check_fill_value(self, X):
         if self.fill_value is None:
-            return _nan_column_stats(X)[0]
+            return channel_stats(X)[0]
         fill = np.asarray(self.fill_value, dtype=np.float64)
         if fill.ndim == 0:
             fill = np.full(X.shape[1], float(fill))

@@ -1,10 +1,12 @@
 """Per-channel helpers for the estimators of series and images.
 
 Targets, statistics and fill values per channel, in the channels-last layout
-the networks see.
+the networks see (a table's columns are its channels).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -59,17 +61,22 @@ def channel_stats(values):
     Parameters
     ----------
     values : ndarray of shape (n, ..., channels)
-        NaN on padded entries.
+        NaN on padded or missing entries.
 
     Returns
     -------
     mean, scale : ndarray of shape (channels,)
-        Constant channels get scale 1.
+        Constant channels get scale 1; a channel with no observed entry gets
+        mean 0 and scale 1.
     """
     axes = tuple(range(values.ndim - 1))
-    mean = np.nanmean(values, axis=axes)
-    scale = np.nanstd(values, axis=axes)
-    return mean, np.where(scale > 0, scale, 1.0)
+    observed = ~np.isnan(values).all(axis=axes)
+    with warnings.catch_warnings():
+        # An all-NaN channel: "Mean of empty slice", handled below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(values, axis=axes)
+        scale = np.nanstd(values, axis=axes)
+    return np.where(observed, mean, 0.0), np.where(observed & (scale > 0), scale, 1.0)
 
 
 def channel_fill(fill_value, values):

@@ -434,10 +434,6 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         # A writable array, like the masks of tables.
         return self._from_ntc(np.broadcast_to(mask, (n, *self.series_shape_))).copy()
 
-    def _valid_entries(self, X):
-        valid = ~np.isnan(X)
-        return None if valid.all() else valid
-
     def _build_default_network(
         self, input_shape, hidden_units, initial_logit, objective
     ):

@@ -273,10 +273,6 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         # their gates are closed whatever the network learns.
         return guard_padding(network, input_shape)
 
-    def _valid_entries(self, X):
-        valid = ~np.isnan(X)
-        return None if valid.all() else valid
-
     def _build_companion(
         self, input_shape, n_outputs, hidden_units, name, mask_tokens=False
     ):
