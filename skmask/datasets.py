@@ -37,6 +37,55 @@ def _log_odds_y0(case: str, X: np.ndarray) -> np.ndarray:
     )
 
 
+def _proba(kind: str, X: np.ndarray) -> np.ndarray:
+    if kind in _BASE_FEATURES:
+        log_l = _log_odds_y0(kind, X)
+    else:
+        low, high = _SWITCHED[kind]
+        first = X[:, _SWITCH] < 0
+        log_l = np.where(first, _log_odds_y0(low, X), _log_odds_y0(high, X))
+    # P(y = 1) = 1 / (1 + L) = sigmoid(-log L)
+    return 1.0 / (1.0 + np.exp(np.clip(log_l, -50, 50)))
+
+
+def invase_proba(kind, X):
+    """Return the true ``P(y = 1 | x)`` of an INVASE task at the rows ``X``.
+
+    The probability :func:`make_invase` draws its labels from: the Bayes
+    classifier of the task, for measuring how far a predictor (or the
+    predictions made from a masked input) is from the truth.
+
+    Parameters
+    ----------
+    kind : {'syn1', 'syn2', 'syn3', 'syn4', 'syn5', 'syn6'}
+        The task.
+    X : array-like of shape (n_samples, n_features)
+        Rows with at least 11 features (only the first 11 are read).
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples,)
+        ``P(y = 1 | x)`` for each row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmask.datasets import invase_proba
+    >>> float(invase_proba("syn1", np.zeros((1, 11)))[0])
+    0.5
+    """
+    if kind not in INVASE_KINDS:
+        raise ValueError(f"kind must be one of {INVASE_KINDS}; got {kind!r}.")
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] < 11:
+        raise ValueError(
+            f"X must be 2-D with at least 11 features; got shape {X.shape}."
+        )
+    if not np.all(np.isfinite(X[:, :11])):
+        raise ValueError("X must be finite (no NaN or infinity).")
+    return _proba(kind, X)
+
+
 def make_invase(
     kind,
     n_samples=10000,
@@ -100,18 +149,14 @@ def make_invase(
     X = rng.normal(size=(n_samples, n_features))
     mask = np.zeros((n_samples, n_features))
     if kind in _BASE_FEATURES:
-        log_l = _log_odds_y0(kind, X)
         mask[:, _BASE_FEATURES[kind]] = 1.0
     else:
         low, high = _SWITCHED[kind]
         first = X[:, _SWITCH] < 0
-        log_l = np.where(first, _log_odds_y0(low, X), _log_odds_y0(high, X))
         mask[np.ix_(first, _BASE_FEATURES[low])] = 1.0
         mask[np.ix_(~first, _BASE_FEATURES[high])] = 1.0
         mask[:, _SWITCH] = 1.0
-    # P(y = 1) = 1 / (1 + L) = sigmoid(-log L)
-    p1 = 1.0 / (1.0 + np.exp(np.clip(log_l, -50, 50)))
-    y = (rng.uniform(size=n_samples) < p1).astype(int)
+    y = (rng.uniform(size=n_samples) < _proba(kind, X)).astype(int)
     if as_frame:
         columns = [f"x{j + 1}" for j in range(n_features)]
         return (

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skmask.datasets import INVASE_KINDS, make_invase
+from skmask.datasets import INVASE_KINDS, invase_proba, make_invase
 
 
 @pytest.mark.parametrize("kind", INVASE_KINDS)
@@ -25,6 +25,30 @@ def test_make_invase_labels_follow_the_formula():
     # P(y = 1) = 1 / (1 + exp(x1 x2)): y = 1 is likelier where x1 x2 < 0.
     assert y[X[:, 0] * X[:, 1] < -1].mean() > 0.75
     assert y[X[:, 0] * X[:, 1] > 1].mean() < 0.25
+
+
+@pytest.mark.parametrize("kind", INVASE_KINDS)
+def test_invase_proba_is_what_the_labels_are_drawn_from(kind):
+    X, y, M = make_invase(kind, n_samples=20000, random_state=0)
+    p = invase_proba(kind, X)
+    assert p.shape == (20000,) and np.all((p >= 0) & (p <= 1))
+    # Calibrated: within each decile of p, the label rate matches p.
+    bins = np.digitize(p, np.quantile(p, np.linspace(0, 1, 11)[1:-1]))
+    for b in np.unique(bins):
+        rows = bins == b
+        assert abs(y[rows].mean() - p[rows].mean()) < 0.04
+    # It reads only the relevant features: changing the others changes nothing.
+    noise = np.where(M == 0, np.random.RandomState(1).normal(size=X.shape), X)
+    np.testing.assert_allclose(invase_proba(kind, noise), p)
+
+
+def test_invase_proba_bad_arguments():
+    with pytest.raises(ValueError, match="kind"):
+        invase_proba("syn0", np.zeros((2, 11)))
+    with pytest.raises(ValueError, match="at least 11"):
+        invase_proba("syn1", np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="finite"):
+        invase_proba("syn1", np.full((2, 11), np.nan))
 
 
 def test_make_invase_seed_and_frame():
