@@ -265,6 +265,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         if y.ndim == 0 or y.ndim > 2:
             raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
         check_consistent_length(np.empty(n_samples), y)
+        if y.dtype.kind in "fc":
+            # NaN/inf: the clear error first (type_of_target warns on NaN).
+            check_array(y, ensure_2d=False, dtype=None, input_name="y")
         kind = self.target_type
         if kind == "auto":
             target = type_of_target(y, input_name="y", raise_unknown=True)
@@ -302,9 +305,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 "Classification targets must be 1-D; got shape "
                 f"{y.shape}. Multi-output classification is not supported."
             )
-        if y.dtype.kind in "fc":
-            check_array(y, ensure_2d=False, input_name="y")  # NaN/inf check
-        elif y.dtype == object and any(v is None or v != v for v in y):
+        if y.dtype == object and any(v is None or v != v for v in y):
             raise ValueError("Input y contains missing values (None or NaN).")
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
