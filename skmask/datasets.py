@@ -127,6 +127,10 @@ def make_invase(
         1 on the features that decide each row's label (and on ``x11`` for
         syn4-syn6), 0 elsewhere.
 
+    See Also
+    --------
+    invase_proba : The true ``P(y = 1 | x)`` the labels are drawn from.
+
     References
     ----------
     Yoon, Jordon and van der Schaar, "INVASE: Instance-wise Variable
