@@ -37,6 +37,11 @@ def _log_odds_y0(case: str, X: np.ndarray) -> np.ndarray:
     )
 
 
+def _check_invase_kind(kind) -> None:
+    if kind not in INVASE_KINDS:
+        raise ValueError(f"kind must be one of {INVASE_KINDS}; got {kind!r}.")
+
+
 def _proba(kind: str, X: np.ndarray) -> np.ndarray:
     if kind in _BASE_FEATURES:
         log_l = _log_odds_y0(kind, X)
@@ -74,8 +79,7 @@ def invase_proba(kind, X):
     >>> float(invase_proba("syn1", np.zeros((1, 11)))[0])
     0.5
     """
-    if kind not in INVASE_KINDS:
-        raise ValueError(f"kind must be one of {INVASE_KINDS}; got {kind!r}.")
+    _check_invase_kind(kind)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] < 11:
         raise ValueError(
@@ -143,8 +147,7 @@ def make_invase(
     >>> X.shape, y.shape, mask.shape
     ((5, 11), (5,), (5, 11))
     """
-    if kind not in INVASE_KINDS:
-        raise ValueError(f"kind must be one of {INVASE_KINDS}; got {kind!r}.")
+    _check_invase_kind(kind)
     if not isinstance(n_samples, int | np.integer) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
     if not isinstance(n_features, int | np.integer) or n_features < 11:
