@@ -69,6 +69,30 @@ def _hidden_units_tuple(value, name):
     return tuple(int(u) for u in units)
 
 
+# Float targets with whole values and at most this many distinct values are
+# read as float-coded class labels (0.0/1.0, 1.0/2.0/3.0); with more (e.g.
+# load_diabetes, whose targets are whole numbers) as regression targets.
+MAX_FLOAT_CLASSES = 20
+
+
+def _target_kind(y):
+    """Return :func:`type_of_target` of ``y``, with floats read as numbers.
+
+    ``type_of_target`` calls floats that are whole numbers class labels,
+    however many distinct values they take: ``load_diabetes``'s target would
+    be 214 classes. A float target is continuous here unless it has at most
+    ``MAX_FLOAT_CLASSES`` distinct values.
+    """
+    target = type_of_target(y, input_name="y", raise_unknown=True)
+    if (
+        target == "multiclass"
+        and y.dtype.kind == "f"
+        and len(np.unique(y)) > MAX_FLOAT_CLASSES
+    ):
+        return "continuous"
+    return target
+
+
 class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     """Base class of the learned-mask transformers; not for direct use.
 
@@ -270,7 +294,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             check_array(y, ensure_2d=False, dtype=None, input_name="y")
         kind = self.target_type
         if kind == "auto":
-            target = type_of_target(y, input_name="y", raise_unknown=True)
+            target = _target_kind(y)
             if target in ("binary", "multiclass"):
                 kind = "classification"
             elif target in ("continuous", "continuous-multioutput"):
@@ -312,6 +336,21 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(
                 "y has only one class; a task-driven mask needs at least two "
                 f"classes (got {encoder.classes_!r})."
+            )
+        n_classes = len(encoder.classes_)
+        if (
+            self.target_type == "auto"
+            and y.dtype.kind in "iu"
+            and n_classes > MAX_FLOAT_CLASSES
+            and 2 * n_classes > n_samples
+        ):
+            # Most "classes" hold one row: more likely counts or measurements.
+            warnings.warn(
+                f"y holds integers with {n_classes} distinct values for "
+                f"{n_samples} rows and is read as class labels; if it is a "
+                "numeric target, pass target_type='regression'.",
+                UserWarning,
+                stacklevel=3,
             )
         self.classes_ = encoder.classes_
         y_enc = encoder.transform(y)

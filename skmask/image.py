@@ -89,7 +89,10 @@ class ImageMaskTransformer(BaseMaskTransformer):
         Baseline for ``output='fill'``; ``None`` uses each channel's training
         mean.
     target_type : {'auto', 'classification', 'regression'}, default='auto'
-        How the task objective reads ``y``.
+        How the task objective reads ``y``. ``'auto'``: strings, booleans and
+        integers are class labels; floats are regression targets, unless
+        they are whole numbers with at most 20 distinct values (float-coded
+        labels such as 0.0/1.0).
     predictor_units : int or tuple of int, default=(32, 64)
         Filters per level of the network trained beside the mask: the
         predictor of ``y`` (task; convolutions, then global max and mean

@@ -53,6 +53,9 @@ WARMUP_FRACTION = 0.2
 # per-variable updates run in Python), a traced one ~1 ms after a trace of
 # ~0.3-0.5 s; 600 rows x 3 epochs took 10.1 s at 64, 2.9 s at 24, 3.1 s at 12.
 EAGER_MAX_STEPS = 12
+# Fits of more epochs than this evaluate held-out rows with a traced pass
+# (one trace, ~0.3 s, against ~25 ms saved per epoch).
+EAGER_MAX_EVALS = 16
 # Early stopping waits at least this many gradient steps without improvement
 # (and ``patience`` epochs): on small data an epoch is a few steps, too few for
 # gates to move.
@@ -650,19 +653,38 @@ def train(
             reduce_retracing=True,
         )
 
+    def evaluate_chunk(xb: Any, yb: Any, wb: Any) -> tuple[Any, Any]:
+        # Weighted data loss and keep-probability sum over a chunk of rows.
+        prediction, _, logits = model(xb, training=False)
+        total = ops.sum(graph.loss(yb, prediction) * wb)
+        if not sparse:
+            return total, ops.zeros(())
+        probs = ops.sigmoid(logits)
+        return total, ops.sum(ops.mean(probs, axis=tuple(range(1, probs.ndim))))
+
+    if validation is not None and strategy is None and epochs > EAGER_MAX_EVALS:
+        # An eager pass of the graph costs ~25 ms, a traced one ~1 ms: on
+        # small data the held-out loss took half the fit (breast cancer).
+        xv, yv, _ = validation
+        evaluate_chunk = tf.function(
+            evaluate_chunk,
+            input_signature=[_spec(xv), _spec(yv), tf.TensorSpec((None,), tf.float32)],
+            reduce_retracing=True,
+        )
+
     def evaluate(xv: np.ndarray, yv: np.ndarray, wv: np.ndarray | None) -> float:
+        if wv is None:
+            wv = np.ones(xv.shape[0], dtype=np.float32)
         total = 0.0
         penalty = 0.0
         rows = _eval_rows(xv)
         for start in range(0, xv.shape[0], rows):
             sl = slice(start, start + rows)
-            prediction, _, logits = model(xv[sl], training=False)
-            per_row = np.asarray(graph.loss(yv[sl], prediction))
-            total += float(np.sum(per_row * (1.0 if wv is None else wv[sl])))
-            if sparse:
-                probs = np.asarray(ops.sigmoid(logits))
-                axes = tuple(range(1, probs.ndim))
-                penalty += float(np.sum(np.mean(probs, axis=axes)))
+            chunk_loss, chunk_penalty = evaluate_chunk(
+                xv[sl], yv[sl], wv[sl].astype(np.float32, copy=False)
+            )
+            total += float(chunk_loss)
+            penalty += float(chunk_penalty)
         loss = total / xv.shape[0]
         if sparse:
             # Held-out loss always uses the final weight, so it is comparable

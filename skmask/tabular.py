@@ -68,9 +68,10 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         Baseline for ``output='fill'``; ``None`` uses each column's training
         mean.
     target_type : {'auto', 'classification', 'regression'}, default='auto'
-        How the task objective reads ``y``; ``'auto'`` follows
-        :func:`~sklearn.utils.multiclass.type_of_target` (integers and strings
-        are class labels, floats are regression targets).
+        How the task objective reads ``y``. ``'auto'``: strings, booleans and
+        integers are class labels; floats are regression targets, unless
+        they are whole numbers with at most 20 distinct values (float-coded
+        labels such as 0.0/1.0).
     predictor_units : int or tuple of int, default=(64, 64)
         Hidden layer widths of the network trained beside the mask: the
         predictor of ``y`` (task) or the decoder of ``X`` (reconstruction).

@@ -226,6 +226,38 @@ def test_task_objective_with_string_labels_and_regression():
     assert reg.named_steps["mask"].predictor_.output_shape == (None, 1)
 
 
+def test_whole_number_float_target_is_regression():
+    # load_diabetes' target is whole numbers stored as floats: 214 "classes"
+    # to type_of_target, a regression target to a user.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 4))
+    y = np.round(50 + 20 * X[:, 0] + rng.normal(size=120))
+    est = LearnedMaskTransformer(random_state=0, **SMALL).fit(X, y)
+    assert est.predictor_.output_shape == (None, 1)
+    assert not hasattr(est, "classes_")
+    assert est.target_mean_ == pytest.approx(y.mean())
+    # Float-coded labels (few whole values) stay labels.
+    codes = (X[:, 1] > 0).astype(float) + (X[:, 2] > 0)
+    _, spec = LearnedMaskTransformer()._encode_target(codes, 120)
+    assert (spec.kind, spec.n_outputs) == ("multiclass", 3)
+    _, spec = LearnedMaskTransformer()._encode_target(y, 120)
+    assert spec.kind == "regression"
+    _, spec = LearnedMaskTransformer(target_type="classification")._encode_target(
+        y, 120
+    )
+    assert spec.kind == "multiclass"
+
+
+def test_integer_target_with_a_class_per_row_warns():
+    counts = np.arange(100) % 60
+    with pytest.warns(UserWarning, match="target_type='regression'"):
+        LearnedMaskTransformer()._encode_target(counts, 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LearnedMaskTransformer()._encode_target(np.arange(100) % 10, 100)
+        LearnedMaskTransformer(target_type="classification")._encode_target(counts, 100)
+
+
 # ------------------------------------------------------------------- pandas
 def test_dataframe_in_and_out(small_fit):
     X, M = _rows_with_masks(100, d=4)
