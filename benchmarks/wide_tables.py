@@ -11,6 +11,8 @@ the held-out score (accuracy or R²) of the same downstream model
 
     python benchmarks/wide_tables.py            # n_train = n_test = 2000
     python benchmarks/wide_tables.py --quick    # CI smoke run
+    # one cost per column whatever the width (sparsity = cost * n_features):
+    python benchmarks/wide_tables.py --column-cost 0.0136 --designs tokens
 """
 
 import argparse
@@ -48,6 +50,16 @@ def _tables(n, seed):
         random_state=seed,
     )
     yield "classification d=50", X, y, _columns(X, 5), False
+    X, y = make_classification(
+        n_samples=2 * n,
+        n_features=200,
+        n_informative=5,
+        n_redundant=0,
+        n_repeated=0,
+        shuffle=False,
+        random_state=seed,
+    )
+    yield "classification d=200", X, y, _columns(X, 5), False
     data = load_breast_cancer()
     rng = np.random.RandomState(seed)
     idx = rng.permutation(len(data.target))
@@ -77,6 +89,19 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--n", type=int, default=None, help="rows for train and test")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--column-cost",
+        type=float,
+        default=None,
+        help="sparsity = this cost per column times the table's width "
+        "(default: the estimator's sparsity)",
+    )
+    parser.add_argument(
+        "--designs",
+        choices=["both", "tokens"],
+        default="both",
+        help="fit the mask-bits design too, or only the default (tokens)",
+    )
     args = parser.parse_args()
     n = args.n or (300 if args.quick else 2000)
     params = {"epochs": 5} if args.quick else {}
@@ -96,12 +121,15 @@ def main():
         half = len(y) // 2
         X_tr, y_tr, X_te, y_te = X[:half], y[:half], X[half:], y[half:]
         plain = _score(regression, X_tr, y_tr, X_te, y_te)
-        for label, cls in (
-            ("tokens", LearnedMaskTransformer),
-            ("mask bits", MaskBitsTransformer),
-        ):
+        designs = [("tokens", LearnedMaskTransformer)]
+        if args.designs == "both":
+            designs.append(("mask bits", MaskBitsTransformer))
+        fit_params = dict(params)
+        if args.column_cost is not None:
+            fit_params["sparsity"] = args.column_cost * X.shape[1]
+        for label, cls in designs:
             started = time.perf_counter()
-            mask = cls(random_state=args.seed, **params).fit(X_tr, y_tr)
+            mask = cls(random_state=args.seed, **fit_params).fit(X_tr, y_tr)
             seconds = time.perf_counter() - started
             pred = mask.get_mask(X_te)
             masked = _score(
