@@ -93,6 +93,27 @@ def _target_kind(y):
     return target
 
 
+def _check_numeric_columns(X):
+    """Refuse a DataFrame with non-numeric columns, naming them.
+
+    ``check_array`` would fail on the first string it cannot convert
+    ("could not convert string to float: 'v'"), without saying where.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    bad = [
+        str(col) for col, dt in dtypes.items() if getattr(dt, "kind", "O") not in "biuf"
+    ]
+    if bad:
+        shown = ", ".join(repr(c) for c in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        raise ValueError(
+            f"X has {len(bad)} non-numeric column(s) ({shown}); masks are learned "
+            "over numbers. Encode them first, e.g. with OneHotEncoder or "
+            "OrdinalEncoder in a ColumnTransformer ahead of the mask."
+        )
+
+
 class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     """Base class of the learned-mask transformers; not for direct use.
 
@@ -359,6 +380,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         return y_enc.astype(np.int32), TargetSpec("multiclass", len(self.classes_))
 
     def _validate_X(self, X, reset):
+        _check_numeric_columns(X)
         return validate_data(
             self,
             X,

@@ -167,6 +167,22 @@ def test_other_column_names_at_transform_are_named():
     )
 
 
+def test_non_numeric_dataframe_columns_are_named():
+    X = pd.DataFrame(KINDS["table"][1], columns=["a", "b", "c", "d"])
+    estimator = LearnedMaskTransformer(**FAST).fit(X)
+    before = estimator.transform(X)
+    bad = X.assign(
+        d=pd.Categorical(np.where(X["d"] > 0, "u", "v")), c=X["c"].astype(str)
+    )
+    for call in (estimator.fit, estimator.transform):
+        with pytest.raises(ValueError, match=r"2 non-numeric column\(s\) \('c', 'd'\)"):
+            call(bad)
+    # Booleans and nullable integers are numbers.
+    ok = X.assign(c=X["c"] > 0, d=pd.array(np.arange(len(X)), dtype="Int64"))
+    assert estimator.transform(ok).shape == X.shape
+    np.testing.assert_array_equal(estimator.transform(X), before)
+
+
 @pytest.mark.parametrize("kind", sorted(KINDS))
 @pytest.mark.parametrize("case", ["1 row", "1 feature", "constant"])
 def test_degenerate_but_valid_input_works(kind, case):
