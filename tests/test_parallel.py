@@ -79,7 +79,14 @@ def test_dask_array_transform_equals_numpy(fitted_table, method):
     mask, X = fitted_table
     values = X.to_numpy()
     lazy = transform_dask(mask, da.from_array(values, chunks=(70, -1)), method=method)
-    np.testing.assert_array_equal(lazy.compute(), getattr(mask, method)(values))
+    if method == "predict_mask":
+        # Soft values: a matmul over 70 rows may round differently from one
+        # over 300 (seen on AMD EPYC: 1 entry in 3300 off by 1e-8).
+        np.testing.assert_allclose(
+            lazy.compute(), mask.predict_mask(values), rtol=1e-6, atol=1e-7
+        )
+    else:
+        np.testing.assert_array_equal(lazy.compute(), getattr(mask, method)(values))
 
 
 def test_dask_dataframe_transform_keeps_names_and_index(fitted_table):
