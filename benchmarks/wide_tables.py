@@ -40,26 +40,17 @@ def _tables(n, seed):
     """Yield (name, X, y, relevant-columns mask per row, is_regression)."""
     X, y = make_friedman1(n_samples=2 * n, n_features=30, noise=0.5, random_state=seed)
     yield "friedman1 d=30", X, y, _columns(X, 5), True
-    X, y = make_classification(
-        n_samples=2 * n,
-        n_features=50,
-        n_informative=5,
-        n_redundant=0,
-        n_repeated=0,
-        shuffle=False,
-        random_state=seed,
-    )
-    yield "classification d=50", X, y, _columns(X, 5), False
-    X, y = make_classification(
-        n_samples=2 * n,
-        n_features=200,
-        n_informative=5,
-        n_redundant=0,
-        n_repeated=0,
-        shuffle=False,
-        random_state=seed,
-    )
-    yield "classification d=200", X, y, _columns(X, 5), False
+    for d in (50, 200):
+        X, y = make_classification(
+            n_samples=2 * n,
+            n_features=d,
+            n_informative=5,
+            n_redundant=0,
+            n_repeated=0,
+            shuffle=False,
+            random_state=seed,
+        )
+        yield f"classification d={d}", X, y, _columns(X, 5), False
     data = load_breast_cancer()
     rng = np.random.RandomState(seed)
     idx = rng.permutation(len(data.target))
