@@ -69,10 +69,12 @@ def _hidden_units_tuple(value, name):
     return tuple(int(u) for u in units)
 
 
-# Float targets with whole values and at most this many distinct values are
-# read as float-coded class labels (0.0/1.0, 1.0/2.0/3.0); with more (e.g.
-# load_diabetes, whose targets are whole numbers) as regression targets.
-MAX_FLOAT_CLASSES = 20
+# How many distinct values class labels plausibly take when target_type is
+# guessed: float targets of whole values with at most this many are read as
+# float-coded labels (0.0/1.0, 1.0/2.0/3.0), with more (e.g. load_diabetes)
+# as regression targets; integer targets with more, and fewer than two rows
+# per value, are read as labels with a warning.
+MAX_GUESSED_LABELS = 20
 
 
 def _target_kind(y):
@@ -81,13 +83,13 @@ def _target_kind(y):
     ``type_of_target`` calls floats that are whole numbers class labels,
     however many distinct values they take: ``load_diabetes``'s target would
     be 214 classes. A float target is continuous here unless it has at most
-    ``MAX_FLOAT_CLASSES`` distinct values.
+    ``MAX_GUESSED_LABELS`` distinct values.
     """
     target = type_of_target(y, input_name="y", raise_unknown=True)
     if (
         target == "multiclass"
         and y.dtype.kind == "f"
-        and len(np.unique(y)) > MAX_FLOAT_CLASSES
+        and len(np.unique(y)) > MAX_GUESSED_LABELS
     ):
         return "continuous"
     return target
@@ -362,7 +364,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         if (
             self.target_type == "auto"
             and y.dtype.kind in "iu"
-            and n_classes > MAX_FLOAT_CLASSES
+            and n_classes > MAX_GUESSED_LABELS
             and 2 * n_classes > n_samples
         ):
             # Most "classes" hold one row: more likely counts or measurements.
