@@ -27,6 +27,7 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
@@ -863,6 +864,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_output_container(X.ndim)
         if self._applies_in_graph():
             return self._compiled_mask().masked(
                 X,
@@ -874,6 +876,39 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         n, rows = X.shape[0], rows_per_chunk(int(np.prod(X.shape[1:], dtype=np.int64)))
         bounds = [(start, min(start + rows, n)) for start in range(0, n, rows)]
         return map_chunks(self._transform_rows, X, bounds or [(0, 0)])
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit to ``X`` (and ``y``), then return the masked ``X``.
+
+        Parameters
+        ----------
+        X : array-like
+            Training input, as for :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Target for ``objective='task'``.
+        **fit_params : dict
+            Further arguments of :meth:`fit` (``mask``, ``sample_weight``).
+
+        Returns
+        -------
+        X_masked : ndarray or DataFrame
+            As :meth:`transform` returns for ``X``.
+        """
+        # Before the fit: a call that cannot return leaves the estimator as it was.
+        self._check_output_container(len(getattr(X, "shape", np.shape(X))))
+        return super().fit_transform(X, y, **fit_params)
+
+    def _check_output_container(self, ndim):
+        """Refuse a DataFrame output (``set_output``) for output of 3 or more axes."""
+        container = _get_output_config("transform", self)["dense"]
+        if ndim > 2 and container != "default":
+            raise ValueError(
+                f"set_output(transform={container!r}) needs 2-D output, but "
+                f"{type(self).__name__} returns arrays shaped like its {ndim}-D "
+                "input. Pass flattened 2-D input (with `image_shape` for "
+                "images; (n_samples, n_timesteps) for univariate series), or "
+                "call set_output(transform='default') on this step."
+            )
 
     # Tables apply binary instance masks inside the compiled graph (one fused
     # pass, as fast as the bare network); other kinds of data in NumPy.

@@ -201,3 +201,23 @@ def test_degenerate_but_valid_input_works(kind, case):
     assert np.isfinite(out).all()
     mask = estimator.get_mask(X)
     assert set(np.unique(mask)) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("kind", ["series", "images"])
+def test_dataframe_output_of_nd_arrays_is_refused_before_fitting(kind):
+    make, X2d = KINDS[kind]
+    X = X2d.reshape(20, 2, 2) if kind == "images" else X2d
+    estimator = make().set_params(image_shape=None) if kind == "images" else make()
+    estimator.set_output(transform="pandas")
+    with pytest.raises(ValueError, match=r"set_output\(transform='pandas'\) needs 2-D"):
+        estimator.fit_transform(X)
+    assert not hasattr(estimator, "n_features_in_")  # nothing was fitted
+    estimator.fit(X)
+    with pytest.raises(ValueError, match="3-D input"):
+        estimator.transform(X)
+    # Flattened input keeps the DataFrame output; the default container n-D.
+    flat = X2d if kind == "images" else X[..., 0]
+    assert isinstance(
+        make().set_output(transform="pandas").fit_transform(flat), pd.DataFrame
+    )
+    assert estimator.set_output(transform="default").transform(X).shape == X.shape

@@ -9,7 +9,7 @@ from skmask import (
 )
 
 # Tiny settings: the checks test the contract, not the quality of the mask.
-FAST = {"epochs": 2, "hidden_units": (8,), "predictor_units": (8,), "batch_size": 32}
+FAST = {"epochs": 1, "hidden_units": (8,), "predictor_units": (8,), "batch_size": 32}
 
 SAMPLE_WEIGHT_REASON = (
     "Minibatch training: weighting a row by 2 is not bit-equivalent to repeating "
@@ -19,24 +19,36 @@ SAMPLE_WEIGHT_REASON = (
 
 
 def _instances():
-    for mask_type in ("binary", "weighted"):
-        for granularity in ("instance", "global"):
-            for output in ("multiply", "fill", "nan"):
-                yield LearnedMaskTransformer(
-                    mask_type=mask_type, granularity=granularity, output=output, **FAST
-                )
-    yield LearnedMaskTransformer(output="concat", **FAST)
+    # Tables: every pair of (mask_type, granularity, output) values appears in
+    # some instance (a pairwise design: 6 instances, not 12), then the two
+    # outputs that change the width.
+    for mask_type, granularity, output in [
+        ("binary", "instance", "multiply"),
+        ("binary", "global", "fill"),
+        ("binary", "instance", "nan"),
+        ("weighted", "global", "multiply"),
+        ("weighted", "instance", "fill"),
+        ("weighted", "global", "nan"),
+    ]:
+        yield LearnedMaskTransformer(
+            mask_type=mask_type, granularity=granularity, output=output, **FAST
+        )
+    yield LearnedMaskTransformer(mask_type="weighted", output="concat", **FAST)
     yield LearnedMaskTransformer(granularity="global", output="select", **FAST)
     # Series: sklearn's checks pass 2-D input, i.e. univariate series.
-    for network in ("conv1d", "gru"):
-        yield SequenceMaskTransformer(network=network, **FAST)
-    yield SequenceMaskTransformer(mask_type="weighted", output="fill", **FAST)
+    yield SequenceMaskTransformer(network="conv1d", **FAST)
+    yield SequenceMaskTransformer(
+        network="gru", mask_type="weighted", output="fill", **FAST
+    )
     yield SequenceMaskTransformer(granularity="global", output="select", **FAST)
-    yield SequenceMaskTransformer(output="concat", bidirectional=False, **FAST)
+    yield SequenceMaskTransformer(
+        network="lstm", bidirectional=False, output="concat", **FAST
+    )
     # Images: 2-D input is flattened images (1 x n_features without image_shape).
-    for network in ("fcn", "cnn"):
-        yield ImageMaskTransformer(network=network, **FAST)
-    yield ImageMaskTransformer(mask_type="weighted", output="nan", **FAST)
+    yield ImageMaskTransformer(network="fcn", **FAST)
+    yield ImageMaskTransformer(
+        network="cnn", mask_type="weighted", output="nan", **FAST
+    )
     yield ImageMaskTransformer(granularity="global", output="select", **FAST)
 
 
