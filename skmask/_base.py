@@ -88,11 +88,11 @@ def _target_kind(y):
     """
     target = type_of_target(y, input_name="y", raise_unknown=True)
     if (
-        target == "multiclass"
+        target in ("multiclass", "multiclass-multioutput")
         and y.dtype.kind == "f"
         and len(np.unique(y)) > MAX_GUESSED_LABELS
     ):
-        return "continuous"
+        return target.replace("multiclass", "continuous")
     return target
 
 

@@ -241,6 +241,9 @@ def test_whole_number_float_target_is_regression():
     assert (spec.kind, spec.n_outputs) == ("multiclass", 3)
     _, spec = LearnedMaskTransformer()._encode_target(y, 120)
     assert spec.kind == "regression"
+    # Two such targets: a two-output regression, not multi-output classes.
+    _, spec = LearnedMaskTransformer()._encode_target(np.c_[y, y + 7], 120)
+    assert (spec.kind, spec.n_outputs) == ("regression", 2)
     _, spec = LearnedMaskTransformer(target_type="classification")._encode_target(
         y, 120
     )
