@@ -864,7 +864,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        self._check_output_container(X.ndim)
+        self._check_output_container(X)
         if self._applies_in_graph():
             return self._compiled_mask().masked(
                 X,
@@ -895,13 +895,20 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             As :meth:`transform` returns for ``X``.
         """
         # Before the fit: a call that cannot return leaves the estimator as it was.
-        self._check_output_container(len(getattr(X, "shape", np.shape(X))))
+        self._check_output_container(X)
         return super().fit_transform(X, y, **fit_params)
 
-    def _check_output_container(self, ndim):
-        """Refuse a DataFrame output (``set_output``) for output of 3 or more axes."""
+    def _check_output_container(self, X):
+        """Refuse a DataFrame output (``set_output``) for output of 3 or more axes.
+
+        Output keeps the input's number of axes, so ``X`` (raw or validated)
+        tells; it is only looked at when a container is configured.
+        """
         container = _get_output_config("transform", self)["dense"]
-        if ndim > 2 and container != "default":
+        if container == "default":
+            return
+        ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
+        if ndim > 2:
             raise ValueError(
                 f"set_output(transform={container!r}) needs 2-D output, but "
                 f"{type(self).__name__} returns arrays shaped like its {ndim}-D "
