@@ -303,6 +303,22 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         self.verbose = verbose
 
     # ------------------------------------------------------------ layouts
+    def _series_shape(self, shape):
+        """Return ``(n_timesteps, n_channels)`` of input shaped ``shape``."""
+        if len(shape) == 2:
+            return (int(shape[1]), 1)
+        if self.data_format == "channels_first":
+            return (int(shape[2]), int(shape[1]))
+        return (int(shape[1]), int(shape[2]))
+
+    def _check_series_shape(self, ndim, series_shape):
+        if ndim != self.input_ndim_ or tuple(series_shape) != self.series_shape_:
+            raise ValueError(
+                f"X has {ndim}-D series of shape {tuple(series_shape)} "
+                "(n_timesteps, n_channels), but this transformer was fitted on "
+                f"{self.input_ndim_}-D series of shape {self.series_shape_}."
+            )
+
     def _to_ntc(self, X):
         """View validated X as (n, n_timesteps, n_channels)."""
         if X.ndim == 2:
@@ -339,6 +355,11 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         return super()._check_params()
 
     def _validate_X(self, X, reset):
+        shape = getattr(X, "shape", None)
+        if not reset and shape is not None and len(shape) in (2, 3):
+            # Before validate_data, whose message would count time steps as
+            # "features".
+            self._check_series_shape(len(shape), self._series_shape(shape))
         X = validate_data(
             self,
             X,
@@ -359,12 +380,8 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         if reset:
             self.input_ndim_ = X.ndim
             self.series_shape_ = tuple(int(s) for s in series.shape[1:])
-        elif X.ndim != self.input_ndim_ or series.shape[1:] != self.series_shape_:
-            raise ValueError(
-                f"X has {X.ndim}-D series of shape {tuple(series.shape[1:])} "
-                "(n_timesteps, n_channels), but this transformer was fitted on "
-                f"{self.input_ndim_}-D series of shape {self.series_shape_}."
-            )
+        else:
+            self._check_series_shape(X.ndim, series.shape[1:])
         nan = np.isnan(series)
         padded = nan.all(axis=2)
         if nan.any():

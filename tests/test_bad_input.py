@@ -125,9 +125,12 @@ def _transform_cases(kind, X):
     yield "complex", X.astype(complex), "Complex data"
     yield "empty", X[:0], "0 sample"
     yield "1-D", X.ravel(), "1D array|1-D"
-    yield "wrong width", np.concatenate([X, X], axis=1), "feature|shape|fitted"
     if kind == "series":
-        yield "wrong channels", X[..., :1], "shape|fitted"
+        # Time steps are named as such, not as sklearn's "features".
+        yield "wrong width", np.concatenate([X, X], axis=1), r"shape \(12, 2\)"
+        yield "wrong channels", X[..., :1], r"shape \(6, 1\)"
+    else:
+        yield "wrong width", np.concatenate([X, X], axis=1), "features"
 
 
 TRANSFORM_IDS = sorted(
