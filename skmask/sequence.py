@@ -356,9 +356,14 @@ class SequenceMaskTransformer(BaseMaskTransformer):
 
     def _validate_X(self, X, reset):
         shape = getattr(X, "shape", None)
-        if not reset and shape is not None and len(shape) in (2, 3):
-            # Before validate_data, whose message would count time steps as
-            # "features".
+        if (
+            not reset
+            and shape is not None
+            and len(shape) in (2, 3)
+            and 3 in (len(shape), self.input_ndim_)
+        ):
+            # Before validate_data, whose message would count the time steps
+            # of 3-D series as "features" (2-D rows keep sklearn's message).
             self._check_series_shape(len(shape), self._series_shape(shape))
         X = validate_data(
             self,
