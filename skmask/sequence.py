@@ -312,9 +312,9 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         return (int(shape[1]), int(shape[2]))
 
     def _check_series_shape(self, ndim, series_shape):
-        if ndim != self.input_ndim_ or tuple(series_shape) != self.series_shape_:
+        if ndim != self.input_ndim_ or series_shape != self.series_shape_:
             raise ValueError(
-                f"X has {ndim}-D series of shape {tuple(series_shape)} "
+                f"X has {ndim}-D series of shape {series_shape} "
                 "(n_timesteps, n_channels), but this transformer was fitted on "
                 f"{self.input_ndim_}-D series of shape {self.series_shape_}."
             )
@@ -384,9 +384,9 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         series = self._to_ntc(X)
         if reset:
             self.input_ndim_ = X.ndim
-            self.series_shape_ = tuple(int(s) for s in series.shape[1:])
+            self.series_shape_ = self._series_shape(X.shape)
         else:
-            self._check_series_shape(X.ndim, series.shape[1:])
+            self._check_series_shape(X.ndim, self._series_shape(X.shape))
         nan = np.isnan(series)
         padded = nan.all(axis=2)
         if nan.any():
