@@ -83,8 +83,8 @@ def _target_kind(y):
 
     ``type_of_target`` calls floats that are whole numbers class labels,
     however many distinct values they take: ``load_diabetes``'s target would
-    be 214 classes. A float target is continuous here unless it has at most
-    ``MAX_GUESSED_LABELS`` distinct values.
+    be 214 classes. A float target, of one column or several, is continuous
+    here unless it has at most ``MAX_GUESSED_LABELS`` distinct values.
     """
     target = type_of_target(y, input_name="y", raise_unknown=True)
     if (
