@@ -107,6 +107,12 @@ class TrainingGraph:
         The gate, whose ``random_rate`` the loop drives.
     mask_network : keras.Model or None
         The mask network inside ``model``.
+    random_mask_model : keras.Model or None
+        ``model`` without the mask network: the gate gets zero logits of the
+        same shape. While the gate emits random masks only (a surrogate's
+        phase), it computes the same outputs and the same gradients for the
+        companion at a fraction of the cost; ``None`` where the logits' shape
+        cannot be told from the input's.
     """
 
     model: Any
@@ -115,6 +121,7 @@ class TrainingGraph:
     companion: Any = None
     gate: Any = None
     mask_network: Any = None
+    random_mask_model: Any = None
 
 
 def _per_row(loss: Any) -> Any:
@@ -202,9 +209,73 @@ def supervised_graph(mask_network: Any, *, mask_type: str) -> TrainingGraph:
     return TrainingGraph(model=model, loss=_per_row_elementwise(loss), sparse=False)
 
 
-def _masked_view(mask_network: Any, gate: MaskGate) -> tuple[Any, Any, Any, Any]:
+@keras.saving.register_keras_serializable(package="skmask")
+class ZeroLogits(keras.layers.Layer):
+    """Zeros in the shape of a mask network's logits, without running it.
+
+    Parameters
+    ----------
+    logits_shape : tuple of int or None
+        Shape of one row's logits; ``None`` where it follows the input's axis
+        of the same position (the height and width of fully convolutional
+        networks).
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer`.
+    """
+
+    def __init__(self, logits_shape: tuple[int | None, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.logits_shape = tuple(logits_shape)
+
+    def call(self, inputs: Any) -> Any:
+        """Return zeros of shape ``(batch, *logits_shape)``."""
+        shape = ops.shape(inputs)
+        dims = [shape[0]] + [
+            shape[axis + 1] if size is None else size
+            for axis, size in enumerate(self.logits_shape)
+        ]
+        return ops.zeros(dims, dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
+        """Return ``(batch, *logits_shape)``, unknown sizes from the input."""
+        return (
+            input_shape[0],
+            *(
+                input_shape[axis + 1] if size is None else size
+                for axis, size in enumerate(self.logits_shape)
+            ),
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the layer's configuration."""
+        return {**super().get_config(), "logits_shape": self.logits_shape}
+
+
+def _logits_shape(mask_network: Any) -> tuple[int | None, ...] | None:
+    """One row's logits shape, ``None`` sizes following the input; or None.
+
+    None when it cannot be told without running the network: a rank other
+    than the input's, or an unknown size where the input's is known.
+    """
+    in_shape = tuple(mask_network.input_shape[1:])
+    out_shape = getattr(mask_network, "output_shape", None)
+    if not isinstance(out_shape, tuple) or len(out_shape) != len(in_shape) + 1:
+        return None
+    out_shape = tuple(out_shape[1:])
+    pairs = zip(in_shape, out_shape, strict=True)
+    if any(out is None and size is not None for size, out in pairs):
+        return None
+    return out_shape
+
+
+def _masked_view(
+    mask_network: Any, gate: MaskGate, *, run_network: bool = True
+) -> tuple[Any, Any, Any, Any]:
     inputs = keras.Input(mask_network.input_shape[1:], name="x")
-    logits = mask_network(inputs)
+    if run_network:
+        logits = mask_network(inputs)
+    else:
+        logits = ZeroLogits(_logits_shape(mask_network), name="zero_logits")(inputs)
     # Padded or missing entries (NaN) are zero and never kept, even by
     # random masks.
     mask = gate(logits) * _valid_steps(inputs, logits.shape[-1])
@@ -365,6 +436,12 @@ def task_graph(
     """
     inputs, view, mask, logits = _masked_view(mask_network, gate)
     model = keras.Model(inputs, [predictor(view), mask, logits], name="task")
+    random_mask_model = None
+    if _logits_shape(mask_network) is not None:
+        inputs, view, mask, logits = _masked_view(mask_network, gate, run_network=False)
+        random_mask_model = keras.Model(
+            inputs, [predictor(view), mask, logits], name="task_random_masks"
+        )
     return TrainingGraph(
         model=model,
         loss=task_loss(target, soft=soft),
@@ -372,6 +449,7 @@ def task_graph(
         companion=predictor,
         gate=gate,
         mask_network=mask_network,
+        random_mask_model=random_mask_model,
     )
 
 
@@ -608,6 +686,11 @@ def train(
         rows are used.
     """
     model = graph.model
+    pretrain_epochs = round(pretrain_fraction * epochs) if graph.gate is not None else 0
+    if pretrain_epochs >= epochs and graph.random_mask_model is not None:
+        # Random masks throughout: only the companion learns, and the mask
+        # network's pass (and its zero gradients) would be wasted work.
+        model = graph.random_mask_model
     n = x.shape[0]
     if sample_weight is None:
         sample_weight = np.ones(n, dtype=np.float32)
@@ -693,7 +776,6 @@ def train(
         return loss
 
     rng = np.random.RandomState(seed)
-    pretrain_epochs = round(pretrain_fraction * epochs) if graph.gate is not None else 0
     warmup_epochs = round(WARMUP_FRACTION * epochs) if sparse else 0
     settled = pretrain_epochs + warmup_epochs
     history: dict[str, list[float]] = {"loss": [], "keep_fraction": []}

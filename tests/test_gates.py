@@ -76,3 +76,68 @@ def test_a_predictor_that_ignores_a_column_ignores_whether_it_is_kept():
     # by the bit alone: what a selector could exploit.
     bits = _predictor_ignoring_column(False, column, d)
     assert not np.allclose(outputs(bits, kept), outputs(bits, dropped))
+
+
+def _small_task_fits():
+    from skmask import (
+        ImageMaskTransformer,
+        LearnedMaskTransformer,
+        SequenceMaskTransformer,
+    )
+
+    rng = np.random.RandomState(0)
+    table = rng.normal(size=(120, 4))
+    images = rng.normal(size=(40, 8, 8))
+    corner = images[:, 2, 2] > 0
+    series = rng.normal(size=(40, 16))
+    small = {"epochs": 2, "random_state": 0}
+    return [
+        (LearnedMaskTransformer(hidden_units=(8,), **small), table, table[:, 0] > 0),
+        (ImageMaskTransformer(hidden_units=(4, 8), **small), images, corner),
+        (SequenceMaskTransformer(hidden_units=(4,), **small), series, series[:, 3] > 0),
+    ]
+
+
+def test_surrogates_learn_the_same_without_running_the_mask_network(monkeypatch):
+    # While the gate emits random masks only, the surrogate's graph leaves the
+    # mask network out (its output is multiplied by zero there): the fitted
+    # predictors and masks must be exactly those of the full graph.
+    from skmask import objectives
+
+    shortcut_used = []
+    train = objectives.train
+
+    def spy(graph, *args, pretrain_fraction=objectives.PRETRAIN_FRACTION, **kwargs):
+        if pretrain_fraction >= 1.0:
+            shortcut_used.append(graph.random_mask_model is not None)
+        return train(graph, *args, pretrain_fraction=pretrain_fraction, **kwargs)
+
+    monkeypatch.setattr(objectives, "train", spy)
+    fast = [est.fit(X, y) for est, X, y in _small_task_fits()]
+    assert shortcut_used and all(shortcut_used)
+
+    monkeypatch.setattr(objectives, "_logits_shape", lambda network: None)
+    shortcut_used.clear()
+    full = [est.fit(X, y) for est, X, y in _small_task_fits()]
+    assert shortcut_used and not any(shortcut_used)
+    for a, b, (_, X, _) in zip(fast, full, _small_task_fits(), strict=True):
+        for wa, wb in zip(
+            a.predictor_.get_weights(), b.predictor_.get_weights(), strict=True
+        ):
+            np.testing.assert_array_equal(wa, wb)
+        np.testing.assert_array_equal(a.predict_mask(X), b.predict_mask(X))
+
+
+def test_logits_shape_follows_the_input_where_the_network_leaves_it_open():
+    import keras
+
+    from skmask.networks import build_image_mask_network
+    from skmask.objectives import _logits_shape
+
+    fcn = build_image_mask_network((8, 8, 3), "fcn", (4, 8))
+    assert _logits_shape(fcn) == (None, None, 1)
+    cnn = build_image_mask_network((8, 8, 3), "cnn", (4,), mask_channels=3)
+    assert _logits_shape(cnn) == (8, 8, 3)
+    # Another rank than the input's: the shape cannot be told, no shortcut.
+    flat = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten()])
+    assert _logits_shape(flat) is None
