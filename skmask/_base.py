@@ -418,6 +418,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     "network must be 'mlp', a keras.Model, or a callable that "
                     f"returns a keras.Model; the callable returned {type(net)!r}."
                 )
+        net = _as_functional(keras, net, input_shape)
         out_shape = tuple(net.output_shape[1:])
         expected = self._mask_shape(input_shape)
         if out_shape != expected:
@@ -1005,6 +1006,33 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = self._allow_missing
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _as_functional(keras, net, input_shape):
+    """Return ``net``, or a functional model around it when it has no graph.
+
+    A subclassed ``keras.Model`` knows neither its input nor its output
+    shape until it is called; the training graphs need both.
+    """
+    try:
+        net.input_shape, net.output_shape  # noqa: B018 (probe: raise if unknown)
+        return net
+    except (AttributeError, ValueError):
+        pass
+    inputs = keras.Input(tuple(input_shape), name=f"{net.name}_input")
+    try:
+        outputs = net(inputs)
+    except Exception as exc:
+        raise ValueError(
+            f"The mask network {net.name!r} could not be called on inputs of "
+            f"shape {tuple(input_shape)}: {exc}"
+        ) from exc
+    if not hasattr(outputs, "shape") or isinstance(outputs, (list, tuple, dict)):
+        raise ValueError(
+            f"The mask network {net.name!r} must return one tensor of logits; "
+            f"it returned {type(outputs).__name__}."
+        )
+    return keras.Model(inputs, outputs, name=net.name)
 
 
 def _train_networks(

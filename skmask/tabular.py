@@ -33,7 +33,8 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         ``hidden_units``. A ``keras.Model`` (possibly pre-trained; it is
         copied, never trained in place) or a callable ``f(input_shape) ->
         keras.Model`` must map a batch of rows to one mask *logit* per
-        feature. Used when ``granularity='instance'``.
+        feature; a subclassed model, which has no shapes until called, is
+        wrapped in a functional one. Used when ``granularity='instance'``.
     hidden_units : int or tuple of int, default=(64,)
         Hidden layer widths of the ``'mlp'`` mask network.
     mask_type : {'binary', 'weighted'}, default='binary'

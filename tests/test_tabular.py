@@ -466,6 +466,24 @@ def test_network_builder_callable_and_shape_check():
         LearnedMaskTransformer(network=wrong, **SMALL).fit(X, mask=M)
 
 
+def test_subclassed_keras_models_work_as_mask_networks():
+    # Subclassed models know no shapes until called; the estimator wraps
+    # them in a functional model. Task objective: the surrogate graph needs
+    # the logits' shape too.
+    from subclassed_network import TwoLayerLogits, build
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 4))
+    y = X[:, 0] > 0
+    for network in (TwoLayerLogits(4), build):
+        est = LearnedMaskTransformer(network=network, random_state=0, **SMALL)
+        mask = est.fit(X, y).get_mask(X)
+        assert mask.shape == X.shape
+        np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).get_mask(X), mask)
+    with pytest.raises(ValueError, match="one logit per mask entry"):
+        LearnedMaskTransformer(network=TwoLayerLogits(2), **SMALL).fit(X, y)
+
+
 # --------------------------------------------------------- sample weights
 def test_sample_weights_shift_the_mask_like_repeated_rows():
     rng = np.random.RandomState(0)
