@@ -1016,9 +1016,15 @@ def _as_functional(keras, net, input_shape):
     """
     try:
         net.input_shape, net.output_shape  # noqa: B018 (probe: raise if unknown)
-        return net
     except (AttributeError, ValueError):
         pass
+    else:
+        if len(net.outputs) != 1:
+            raise ValueError(
+                f"The mask network {net.name!r} must return one tensor of "
+                f"logits; it returns {len(net.outputs)}."
+            )
+        return net
     inputs = keras.Input(tuple(input_shape), name=f"{net.name}_input")
     try:
         outputs = net(inputs)

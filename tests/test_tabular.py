@@ -465,6 +465,14 @@ def test_network_builder_callable_and_shape_check():
     with pytest.raises(ValueError, match="one logit per mask entry"):
         LearnedMaskTransformer(network=wrong, **SMALL).fit(X, mask=M)
 
+    def two_outputs(input_shape):
+        inputs = keras.Input(input_shape)
+        heads = [keras.layers.Dense(input_shape[0])(inputs) for _ in range(2)]
+        return keras.Model(inputs, heads)
+
+    with pytest.raises(ValueError, match="must return one tensor of logits"):
+        LearnedMaskTransformer(network=two_outputs, **SMALL).fit(X, mask=M)
+
 
 def test_subclassed_keras_models_work_as_mask_networks():
     # Subclassed models know no shapes until called; the estimator wraps
