@@ -10,7 +10,9 @@ repeated rounds), so a shared or noisy machine slows both sides alike:
 4. ``GridSearchCV`` over 5 thresholds x 3 folds vs 1 threshold x 3 folds,
    with ``memory`` (trained networks reused);
 5. ``import skmask`` vs ``import tensorflow`` (fresh processes);
-6. peak extra memory of ``transform`` on a large input (fresh process).
+6. peak extra memory of ``transform`` on a large input (fresh process);
+7. an image task fit whose surrogates skip the mask network (the default)
+   vs the same fit through the full graph (masks compared too).
 
     python benchmarks/speed.py            # full sizes
     python benchmarks/speed.py --quick    # CI smoke run (small sizes)
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 import numpy as np
 
@@ -223,6 +226,42 @@ def bench_grid(quick):
     ]
 
 
+def bench_surrogate_shortcut(quick):
+    from skmask import EmptyMaskWarning, ImageMaskTransformer, objectives
+    from skmask.datasets import make_image_mask
+
+    n, size, epochs = (60, 12, 3) if quick else (300, 24, 30)
+    X, y, _ = make_image_mask(n_samples=n, canvas_size=size, random_state=0)
+    shape_of_logits = objectives._logits_shape
+    times, masks = {"shortcut": [], "full": []}, {}
+    try:
+        for _ in range(1 if quick else 2):
+            for mode in ("shortcut", "full"):
+                # Without a logits shape the task graph has no random-mask model.
+                objectives._logits_shape = (
+                    shape_of_logits if mode == "shortcut" else (lambda network: None)
+                )
+                mask = ImageMaskTransformer(epochs=epochs, random_state=0)
+                started = time.perf_counter()
+                with warnings.catch_warnings():
+                    # A fit this short may close every gate; only time counts.
+                    warnings.simplefilter("ignore", EmptyMaskWarning)
+                    mask.fit(X, y)
+                times[mode].append(time.perf_counter() - started)
+                masks[mode] = mask.predict_mask(X)
+    finally:
+        objectives._logits_shape = shape_of_logits
+    fast, full = statistics.median(times["shortcut"]), statistics.median(times["full"])
+    same = "identical" if np.array_equal(masks["shortcut"], masks["full"]) else "DIFFER"
+    return [
+        (
+            f"7. image task fit ({n} x {size}x{size}, {epochs} epochs), surrogates "
+            "without vs with the mask network",
+            f"{fast:.1f} s vs {full:.1f} s: speed-up {full / fast:.2f}x; masks {same}",
+        )
+    ]
+
+
 def _fresh_python(code):
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
@@ -304,7 +343,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small CI smoke run")
     parser.add_argument(
-        "--only", default="123456", help="which benchmarks to run, e.g. '12'"
+        "--only", default="1234567", help="which benchmarks to run, e.g. '12'"
     )
     args = parser.parse_args()
     rows = []
@@ -322,6 +361,8 @@ def main():
         rows += bench_grid(args.quick)
     if "6" in args.only:
         rows += bench_memory(args.quick)
+    if "7" in args.only:
+        rows += bench_surrogate_shortcut(args.quick)
     width = max(len(name) for name, _ in rows)
     for name, text in rows:
         print(f"{name:<{width}}  {text}")
