@@ -1012,33 +1012,25 @@ def _as_functional(keras, net, input_shape):
     """Return ``net``, or a functional model around it when it has no graph.
 
     A subclassed ``keras.Model`` knows neither its input nor its output
-    shape until it is called; the training graphs need both.
+    shape until it is called; the training graphs need both, and one output.
     """
     try:
         net.input_shape, net.output_shape  # noqa: B018 (probe: raise if unknown)
     except (AttributeError, ValueError):
-        pass
-    else:
-        if len(net.outputs) != 1:
+        inputs = keras.Input(tuple(input_shape), name=f"{net.name}_input")
+        try:
+            net = keras.Model(inputs, net(inputs), name=net.name)
+        except Exception as exc:
             raise ValueError(
-                f"The mask network {net.name!r} must return one tensor of "
-                f"logits; it returns {len(net.outputs)}."
-            )
-        return net
-    inputs = keras.Input(tuple(input_shape), name=f"{net.name}_input")
-    try:
-        outputs = net(inputs)
-    except Exception as exc:
-        raise ValueError(
-            f"The mask network {net.name!r} could not be called on inputs of "
-            f"shape {tuple(input_shape)}: {exc}"
-        ) from exc
-    if not hasattr(outputs, "shape") or isinstance(outputs, (list, tuple, dict)):
+                f"The mask network {net.name!r} could not be called on inputs of "
+                f"shape {tuple(input_shape)}: {exc}"
+            ) from exc
+    if len(net.outputs) != 1:
         raise ValueError(
             f"The mask network {net.name!r} must return one tensor of logits; "
-            f"it returned {type(outputs).__name__}."
+            f"it returns {len(net.outputs)}."
         )
-    return keras.Model(inputs, outputs, name=net.name)
+    return net
 
 
 def _train_networks(

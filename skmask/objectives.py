@@ -269,13 +269,15 @@ def _logits_shape(mask_network: Any) -> tuple[int | None, ...] | None:
 
 
 def _masked_view(
-    mask_network: Any, gate: MaskGate, *, run_network: bool = True
+    mask_network: Any, gate: MaskGate, *, zero_logits: tuple | None = None
 ) -> tuple[Any, Any, Any, Any]:
+    # ``zero_logits``: a logits shape (see `_logits_shape`) to feed the gate
+    # zeros of, instead of running the mask network.
     inputs = keras.Input(mask_network.input_shape[1:], name="x")
-    if run_network:
+    if zero_logits is None:
         logits = mask_network(inputs)
     else:
-        logits = ZeroLogits(_logits_shape(mask_network), name="zero_logits")(inputs)
+        logits = ZeroLogits(zero_logits, name="zero_logits")(inputs)
     # Padded or missing entries (NaN) are zero and never kept, even by
     # random masks.
     mask = gate(logits) * _valid_steps(inputs, logits.shape[-1])
@@ -437,8 +439,11 @@ def task_graph(
     inputs, view, mask, logits = _masked_view(mask_network, gate)
     model = keras.Model(inputs, [predictor(view), mask, logits], name="task")
     random_mask_model = None
-    if _logits_shape(mask_network) is not None:
-        inputs, view, mask, logits = _masked_view(mask_network, gate, run_network=False)
+    logits_shape = _logits_shape(mask_network)
+    if logits_shape is not None:
+        inputs, view, mask, logits = _masked_view(
+            mask_network, gate, zero_logits=logits_shape
+        )
         random_mask_model = keras.Model(
             inputs, [predictor(view), mask, logits], name="task_random_masks"
         )
