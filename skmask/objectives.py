@@ -227,24 +227,21 @@ class ZeroLogits(keras.layers.Layer):
         super().__init__(**kwargs)
         self.logits_shape = tuple(logits_shape)
 
+    def _dims(self, input_dims: Any) -> tuple[Any, ...]:
+        # The batch and every size left open come from the input's dims.
+        sizes = (
+            input_dims[axis + 1] if size is None else size
+            for axis, size in enumerate(self.logits_shape)
+        )
+        return (input_dims[0], *sizes)
+
     def call(self, inputs: Any) -> Any:
         """Return zeros of shape ``(batch, *logits_shape)``."""
-        shape = ops.shape(inputs)
-        dims = [shape[0]] + [
-            shape[axis + 1] if size is None else size
-            for axis, size in enumerate(self.logits_shape)
-        ]
-        return ops.zeros(dims, dtype=self.compute_dtype)
+        return ops.zeros(self._dims(ops.shape(inputs)), dtype=self.compute_dtype)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         """Return ``(batch, *logits_shape)``, unknown sizes from the input."""
-        return (
-            input_shape[0],
-            *(
-                input_shape[axis + 1] if size is None else size
-                for axis, size in enumerate(self.logits_shape)
-            ),
-        )
+        return self._dims(input_shape)
 
     def get_config(self) -> dict[str, Any]:
         """Return the layer's configuration."""
