@@ -420,6 +420,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 )
         net = _as_functional(keras, net, input_shape)
         out_shape = tuple(net.output_shape[1:])
+        if None in out_shape:
+            # Open sizes (a fully convolutional network): read them off a call.
+            probe = np.zeros((1, *input_shape), dtype=np.float32)
+            out_shape = tuple(int(s) for s in keras.ops.shape(net(probe))[1:])
         expected = self._mask_shape(input_shape)
         if out_shape != expected:
             raise ValueError(

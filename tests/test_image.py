@@ -75,6 +75,29 @@ def test_layouts_keep_their_shape(network):
         assert est.image_shape_[:2] == (10, 10)
 
 
+def test_a_users_fully_convolutional_network_is_accepted(small_fit):
+    # Its output shape has open sizes until called on the fitted image size.
+    from skmask._keras import import_keras
+
+    keras = import_keras()
+    _, X = small_fit
+
+    def fcn(input_shape):
+        inputs = keras.Input((None, None, input_shape[-1]))
+        return keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(inputs))
+
+    est = ImageMaskTransformer(network=fcn, random_state=0, **SMALL)
+    est.fit(X, mask=X > 0.5)
+    assert est.get_mask(X).shape == X.shape
+
+    def wrong(input_shape):
+        inputs = keras.Input((None, None, input_shape[-1]))
+        return keras.Model(inputs, keras.layers.Conv2D(2, 3, strides=2)(inputs))
+
+    with pytest.raises(ValueError, match=r"shape \(12, 12, 1\).*outputs \(5, 5, 2\)"):
+        ImageMaskTransformer(network=wrong, **SMALL).fit(X, mask=X > 0.5)
+
+
 def test_mask_is_shared_by_channels_unless_asked(small_fit):
     X, y, _ = make_image_mask(n_samples=30, canvas_size=10, random_state=0)
     rgb = np.stack([X, -X, X], axis=3)
