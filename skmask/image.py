@@ -43,7 +43,9 @@ class ImageMaskTransformer(BaseMaskTransformer):
         ``keras.Model`` (copied, never trained in place) or a callable
         ``f(input_shape) -> keras.Model`` must map ``(batch, height, width,
         channels)`` to logits ``(batch, height, width, k)``, ``k`` 1 or
-        ``channels`` as ``mask_per_channel`` says.
+        ``channels`` as ``mask_per_channel`` says; one built on open sizes
+        (``keras.Input((None, None, channels))``) also masks images of another
+        height and width, as ``'fcn'`` does.
     hidden_units : int or tuple of int, default=(16, 32)
         Filters per level of the mask network.
     image_shape : tuple of int or None, default=None
@@ -313,7 +315,14 @@ class ImageMaskTransformer(BaseMaskTransformer):
         return A
 
     def _resizable(self):
-        return self.granularity == "instance" and self.network == "fcn"
+        """Tell whether the fitted mask takes images of another height and width."""
+        if self.granularity != "instance":
+            return False
+        # The default 'fcn', or a user's network built on open sizes.
+        net = getattr(self, "mask_network_", None)
+        return self.network == "fcn" or (
+            net is not None and tuple(net.inputs[0].shape[1:3]) == (None, None)
+        )
 
     # ---------------------------------------------------------- validation
     def _validate_X(self, X, reset):
@@ -361,7 +370,8 @@ class ImageMaskTransformer(BaseMaskTransformer):
             raise ValueError(
                 f"X has images of shape {tuple(images.shape[1:])} (height, width, "
                 f"channels), but this transformer was fitted on {fitted}; only "
-                "instance masks with network='fcn' take another height and width."
+                "instance masks with network='fcn' (or a user's network built on "
+                "open sizes) take another height and width."
             )
         return X
 

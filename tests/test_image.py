@@ -89,6 +89,8 @@ def test_a_users_fully_convolutional_network_is_accepted(small_fit):
     est = ImageMaskTransformer(network=fcn, random_state=0, **SMALL)
     est.fit(X, mask=X > 0.5)
     assert est.get_mask(X).shape == X.shape
+    # Built on open sizes, it masks another canvas size, as 'fcn' does.
+    assert est.transform(np.zeros((2, 14, 10))).shape == (2, 14, 10)
 
     def wrong(input_shape):
         inputs = keras.Input((None, None, input_shape[-1]))
