@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
@@ -970,6 +971,42 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             )
         support = binarize(self.global_mask_, self.threshold)
         return np.flatnonzero(support) if indices else support
+
+    @available_if(lambda self: self.output == "select")
+    def inverse_transform(self, X):
+        """Put the selected columns back in place, zeros in the dropped ones.
+
+        As a scikit-learn feature selector does; only with ``output='select'``
+        (for other outputs the mask has discarded values that cannot be
+        recovered).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_selected_features)
+            Output of :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            ``X`` in the kept columns, zeros in the dropped ones.
+        """
+        check_is_fitted(self)
+        support = self.get_support()
+        X = check_array(
+            X,
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite="allow-nan" if self._allow_missing else True,
+            input_name="X",
+        )
+        if X.shape[1] != support.sum():
+            raise ValueError(
+                f"X has {X.shape[1]} columns, but this mask selects "
+                f"{int(support.sum())} of {support.size}; inverse_transform "
+                "takes the output of transform."
+            )
+        X_original = np.zeros((X.shape[0], support.size), dtype=X.dtype)
+        X_original[:, support] = X
+        return X_original
 
     def get_feature_names_out(self, input_features=None):
         """Get output feature names for ``transform``.

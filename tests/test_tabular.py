@@ -16,7 +16,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import f1_score, r2_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 
 from skmask import EmptyMaskWarning, LearnedMaskTransformer
 
@@ -94,6 +94,16 @@ def test_select_output_and_feature_names(reconstruction_fit):
     np.testing.assert_array_equal(Xt, X_test[:, support])
     names = selected.get_feature_names_out()
     assert list(names) == [f"x{j}" for j in np.flatnonzero(support)]
+    # As a scikit-learn selector: kept columns back in place, zeros elsewhere.
+    back = selected.inverse_transform(Xt)
+    np.testing.assert_array_equal(back[:, support], X_test[:, support])
+    assert back.shape == X_test.shape and not back[:, ~support].any()
+    with pytest.raises(ValueError, match="inverse_transform takes the output"):
+        selected.inverse_transform(X_test)
+    # Other outputs discard values: no inverse, so Pipelines do not offer one.
+    assert not hasattr(est, "inverse_transform")
+    assert not hasattr(make_pipeline(est), "inverse_transform")
+    assert hasattr(make_pipeline(selected), "inverse_transform")
 
 
 def test_weighted_mask_values_in_unit_interval(supervised_fit):
