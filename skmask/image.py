@@ -316,13 +316,10 @@ class ImageMaskTransformer(BaseMaskTransformer):
 
     def _resizable(self):
         """Tell whether the fitted mask takes images of another height and width."""
-        if self.granularity != "instance":
-            return False
-        # The default 'fcn', or a user's network built on open sizes.
-        net = getattr(self, "mask_network_", None)
-        return self.network == "fcn" or (
-            net is not None and tuple(net.inputs[0].shape[1:3]) == (None, None)
-        )
+        # The fitted network says: 'fcn', or a user's network, on open sizes.
+        return self.granularity == "instance" and tuple(
+            self.mask_network_.inputs[0].shape[1:3]
+        ) == (None, None)
 
     # ---------------------------------------------------------- validation
     def _validate_X(self, X, reset):
