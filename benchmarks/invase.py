@@ -9,6 +9,10 @@ measured in the same run as the reference (a global mask).
 
     python benchmarks/invase.py            # n_train = n_test = 10000, d = 11
     python benchmarks/invase.py --quick    # CI smoke run
+    python benchmarks/invase.py --mask-type weighted   # masks in [0, 1]
+
+Weighted masks are scored as kept where their value reaches ``threshold``
+(0.5), the entries ``get_support``-style decisions would keep.
 """
 
 import argparse
@@ -29,14 +33,15 @@ def _auroc(X_train, y_train, X_test, y_test):
     return roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
 
 
-def run(kind, n, quick, seed):
+def run(kind, n, quick, seed, mask_type="binary"):
     X, y, M = make_invase(kind, n_samples=2 * n, random_state=seed)
     X_tr, y_tr, X_te, y_te, M_te = X[:n], y[:n], X[n:], y[n:], M[n:]
     params = {"epochs": 10} if quick else {}
     started = time.perf_counter()
-    mask = LearnedMaskTransformer(random_state=seed, **params).fit(X_tr, y_tr)
+    mask = LearnedMaskTransformer(random_state=seed, mask_type=mask_type, **params)
+    mask.fit(X_tr, y_tr)
     seconds = time.perf_counter() - started
-    pred = mask.get_mask(X_te)
+    pred = (mask.predict_mask(X_te) >= mask.threshold).astype(int)
     row = {
         "kind": kind,
         "tpr": 100 * mask_tpr(M_te, pred),
@@ -62,10 +67,11 @@ def main():
     parser.add_argument("--n", type=int, default=None, help="rows for train and test")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", default=",".join(INVASE_KINDS))
+    parser.add_argument("--mask-type", choices=("binary", "weighted"), default="binary")
     args = parser.parse_args()
     n = args.n or (600 if args.quick else 10000)
     kinds = args.kinds.split(",")[:2] if args.quick else args.kinds.split(",")
-    print(f"n_train = n_test = {n}, d = 11, seed {args.seed}")
+    print(f"n_train = n_test = {n}, d = 11, seed {args.seed}, {args.mask_type} masks")
     header = (
         f"{'task':<6}{'TPR %':>7}{'FDR %':>7}{'fit s':>7}{'AUC plain':>10}"
         f"{'AUC mask':>9} | {'RF TPR':>7}{'RF FDR':>7}{'RF s':>6}{'RF AUC':>7}"
@@ -73,7 +79,7 @@ def main():
     print(header)
     print("-" * len(header))
     for kind in kinds:
-        r = run(kind, n, args.quick, args.seed)
+        r = run(kind, n, args.quick, args.seed, args.mask_type)
         print(
             f"{r['kind']:<6}{r['tpr']:>7.1f}{r['fdr']:>7.1f}{r['seconds']:>7.1f}"
             f"{r['auc_plain']:>10.3f}{r['auc_masked']:>9.3f} | "

@@ -66,7 +66,10 @@ class ImageMaskTransformer(BaseMaskTransformer):
         ``granularity='global'``.
     mask_type : {'binary', 'weighted'}, default='binary'
         ``'binary'``: keep/drop at ``threshold``; ``'weighted'``: soft values
-        in [0, 1] that attenuate pixels.
+        in [0, 1] that attenuate pixels. Under the reconstruction and task
+        objectives the weights are the keep probabilities of gates trained as
+        binary ones (the soft version of the binary mask); under the
+        supervised objective they are fitted to the given weights.
     threshold : float in [0, 1], default=0.5
         Keep the entries whose soft mask value is at or above it. Changing it
         needs no refit.

@@ -89,7 +89,10 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         ``(n, n_channels, n_timesteps)``. Output keeps it.
     mask_type : {'binary', 'weighted'}, default='binary'
         ``'binary'``: keep/drop at ``threshold``; ``'weighted'``: soft values
-        in [0, 1] that attenuate steps.
+        in [0, 1] that attenuate steps. Under the reconstruction and task
+        objectives the weights are the keep probabilities of gates trained as
+        binary ones (the soft version of the binary mask); under the
+        supervised objective they are fitted to the given weights.
     threshold : float in [0, 1], default=0.5
         Keep the entries whose soft mask value is at or above it. Changing it
         needs no refit.

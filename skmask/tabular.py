@@ -40,7 +40,11 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     mask_type : {'binary', 'weighted'}, default='binary'
         ``'binary'``: keep/drop, the soft mask thresholded at ``threshold``
         (gates train as hard straight-through concrete samples).
-        ``'weighted'``: soft values in [0, 1] that attenuate entries.
+        ``'weighted'``: soft values in [0, 1] that attenuate entries. Under
+        the reconstruction and task objectives the weights are the keep
+        probabilities of gates trained as binary ones (the soft version of
+        the binary mask); under the supervised objective they are fitted to
+        the given weights.
     threshold : float in [0, 1], default=0.5
         Keep the entries whose soft mask value is at or above it. Used by
         binary masks, and by ``output='nan'``/``'select'`` and
