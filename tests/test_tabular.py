@@ -99,7 +99,7 @@ def test_weighted_masks_keep_what_matters_at_full_weight(objective):
     est = LearnedMaskTransformer(mask_type="weighted", epochs=40, random_state=0)
     W = est.fit(X, y).predict_mask(X)
     if objective == "reconstruction":
-        # One of each duplicate pair at full weight; constants dropped.
+        # At least one of each duplicate pair at full weight; constants dropped.
         assert np.maximum(W[:, :5], W[:, 5:10]).mean() >= 0.9
         assert W[:, 10:].mean() <= 0.05
     else:
