@@ -64,6 +64,16 @@ MIN_PATIENCE_STEPS = 300
 # mask entry and row; above this many entries it falls back to
 # straight-through.
 LOCAL_GRADIENT_MAX_ENTRIES = 128
+# While the sparsity cost warms up from 0 under the reconstruction objective,
+# logits above LOGIT_LEASH pay LEASH_WEIGHT * (logit - LOGIT_LEASH)**2.
+# Without it nothing stops an open gate's logit from growing then, and a
+# sigmoid saturated at a logit of 20-35 has no gradient left for the full
+# cost to close it: a series with a flat stretch off its mean kept every
+# step (docs/design.md, "A leash on open gates while the cost warms up").
+# Above 8 the keep probability is > 0.9996 anyway; closed gates are left
+# alone (padding sits at a fixed logit of -30).
+LOGIT_LEASH = 8.0
+LEASH_WEIGHT = 0.01
 # Input entries per forward pass when evaluating (8192 rows of 64 features).
 EVAL_BATCH_ENTRIES = 8192 * 64
 
@@ -113,6 +123,9 @@ class TrainingGraph:
         phase), it computes the same outputs and the same gradients for the
         companion at a fraction of the cost; ``None`` where the logits' shape
         cannot be told from the input's.
+    leash : bool, default=False
+        Whether open logits pay the leash cost (``LOGIT_LEASH``) while the
+        sparsity cost warms up.
     """
 
     model: Any
@@ -122,6 +135,7 @@ class TrainingGraph:
     gate: Any = None
     mask_network: Any = None
     random_mask_model: Any = None
+    leash: bool = False
 
 
 def _per_row(loss: Any) -> Any:
@@ -312,7 +326,7 @@ def reconstruction_graph(
     # The targets are the inputs: NaN (padded) entries are left out.
     loss = _per_row_elementwise(_squared_error)
     return TrainingGraph(
-        model=model, loss=loss, sparse=True, companion=decoder, gate=gate
+        model=model, loss=loss, sparse=True, companion=decoder, gate=gate, leash=True
     )
 
 
@@ -702,7 +716,9 @@ def train(
         optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
         optimizer.build(model.trainable_variables)
         weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
+        leash_weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
     sparse = graph.sparse and sparsity > 0
+    leash = sparse and graph.leash
 
     def step(xb: Any, yb: Any, wb: Any, rows: Any) -> tuple[Any, Any]:
         # Sums over the rows divided by the batch's row count ``rows``: the
@@ -713,6 +729,9 @@ def train(
             loss = ops.sum(per_row * wb) / rows
             if sparse:
                 loss = loss + weight * _batch_mean(ops.sigmoid(logits), rows)
+            if leash:
+                excess = ops.relu(logits - LOGIT_LEASH)
+                loss = loss + leash_weight * _batch_mean(excess * excess, rows)
         variables = model.trainable_variables
         grads = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(grads, variables, strict=True))
@@ -792,6 +811,7 @@ def train(
         if sparse and epoch >= pretrain_epochs:
             ramp = (epoch - pretrain_epochs + 1) / (warmup_epochs + 1)
             weight.assign(sparsity * float(np.clip(ramp, 0.0, 1.0)))
+            leash_weight.assign(LEASH_WEIGHT if leash and ramp < 1.0 else 0.0)
         losses, kept = [], []
         current = None
         for group, idx in _batches(n, batch_size, rng, row_groups):
