@@ -603,12 +603,12 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             else:
                 # Held-out losses threshold the gates at 0.5, not at the
                 # `threshold` parameter: training never depends on it.
-                # Weighted masks train as binary gates too, and apply their
-                # keep probabilities: a network that sees x * m and m
-                # undoes any m > 0, so deterministic weights carry the whole
+                # Weighted masks train through this binary gate too, and
+                # apply its keep probabilities: a network that sees x * m and
+                # m undoes any m > 0, so deterministic weights carry the whole
                 # entry at any scale, and the cost drives them all to ~0
-                # (docs/design.md, "Weighted masks").
-                gate = MaskGate(mask_type="binary", seed=seed, name="gate")
+                # (docs/design.md, "Weighted masks train as binary gates").
+                gate = MaskGate(seed=seed, name="gate")
                 if objective == "reconstruction":
                     decoder = self._build_companion(
                         input_shape, input_shape[-1], predictor_units, "decoder"

@@ -1,14 +1,13 @@
 """Mask layers: turn mask logits into masks inside a training graph.
 
-A mask network outputs one logit per masked entry. During training these
-layers turn logits into masks that the decoder or predictor sees:
-
-- ``weighted`` masks are ``sigmoid(logit)``, a deterministic value in [0, 1];
-- ``binary`` masks are *hard* 0/1 samples of a relaxed Bernoulli (concrete)
-  variable with keep probability ``sigmoid(logit)``, trained with the
-  straight-through estimator: the forward pass uses the hard sample, so the
-  downstream network learns on exactly the kind of input ``transform``
-  produces, and the backward pass uses the gradient of the relaxed sample.
+A mask network outputs one logit per masked entry. During training the gate
+turns logits into the masks that the decoder or predictor sees: *hard* 0/1
+samples of a relaxed Bernoulli (concrete) variable with keep probability
+``sigmoid(logit)``, trained with the straight-through estimator. The forward
+pass uses the hard sample, so the downstream network learns on exactly the
+kind of input ``transform`` produces, and the backward pass uses the gradient
+of the relaxed sample. Weighted masks train through the same gate and apply
+its keep probability (see ``docs/design.md``).
 
 The sparsity cost on ``sigmoid(logit)`` is added by the training loop
 (:mod:`skmask.objectives`), not here, so that it can be warmed up and
@@ -102,12 +101,10 @@ class GlobalLogits(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="skmask")
 class MaskGate(keras.layers.Layer):
-    """Turn mask logits into a mask.
+    """Turn mask logits into hard straight-through concrete samples.
 
     Parameters
     ----------
-    mask_type : {'binary', 'weighted'}, default='binary'
-        Hard straight-through concrete samples, or ``sigmoid(logit)``.
     temperature : float, default=0.5
         Temperature of the relaxed Bernoulli whose gradient trains binary gates.
     threshold : float, default=0.5
@@ -121,14 +118,12 @@ class MaskGate(keras.layers.Layer):
 
     def __init__(
         self,
-        mask_type: str = "binary",
         temperature: float = 0.5,
         threshold: float = 0.5,
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.mask_type = mask_type
         self.temperature = float(temperature)
         self.threshold = float(threshold)
         self.seed = seed
@@ -216,22 +211,19 @@ class MaskGate(keras.layers.Layer):
         return mask
 
     def _learned_mask(self, logits: Any, training: bool | None) -> Any:
-        probs = ops.sigmoid(logits)
-        if self.mask_type == "weighted":
-            return probs
         if training:
             u = self.uniform(ops.shape(logits), minval=_EPS, maxval=1.0 - _EPS)
             noise = ops.log(u) - ops.log(1.0 - u)
             relaxed = ops.sigmoid((logits + noise) / self.temperature)
             hard = ops.cast(relaxed > 0.5, relaxed.dtype)
             return hard + relaxed - ops.stop_gradient(relaxed)
+        probs = ops.sigmoid(logits)
         return ops.cast(probs >= self.threshold, probs.dtype)
 
     def get_config(self) -> dict[str, Any]:
         """Return the layer's configuration."""
         config = super().get_config()
         config.update(
-            mask_type=self.mask_type,
             temperature=self.temperature,
             threshold=self.threshold,
             seed=self.seed,

@@ -536,13 +536,13 @@ def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
     Returns
     -------
     bool
-        True for binary masks over rows of at most
-        ``LOCAL_GRADIENT_MAX_ENTRIES`` features, one mask entry per feature.
+        True for masks over rows of at most ``LOCAL_GRADIENT_MAX_ENTRIES``
+        features, one mask entry per feature (binary and weighted masks alike:
+        both train through the binary gate).
     """
     return (
         graph.mask_network is not None
         and graph.gate is not None
-        and graph.gate.mask_type == "binary"
         and x.ndim == 2
         and x.shape[1] <= LOCAL_GRADIENT_MAX_ENTRIES
         and tuple(graph.mask_network.output_shape[1:]) == x.shape[1:]
