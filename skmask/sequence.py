@@ -64,6 +64,13 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     as kept, stay NaN in the output, and are left out of every training
     loss. NaN anywhere else is an error.
 
+    An instance mask fitted on 3-D series masks 3-D series of any length:
+    the default networks are the same at every step, so a mask trained on
+    short windows runs over whole recordings. Train on windows longer than
+    the network's view (31 steps for the default ``'conv1d'``), so that it
+    sees steps far from either end. Global masks and 2-D input, whose
+    columns are the time steps, keep the fitted length.
+
     Parameters
     ----------
     network : {'conv1d', 'lstm', 'gru'}, keras.Model or callable, default='conv1d'
@@ -73,7 +80,8 @@ class SequenceMaskTransformer(BaseMaskTransformer):
         ``keras.Model`` (copied, never trained in place) or a callable
         ``f(input_shape) -> keras.Model`` must map ``(batch, n_timesteps,
         n_channels)`` to logits of shape ``(batch, n_timesteps, k)``, ``k`` 1
-        or ``n_channels`` as ``mask_per_channel`` says.
+        or ``n_channels`` as ``mask_per_channel`` says; built on inputs of
+        shape ``(None, n_channels)``, it takes series of any length too.
     hidden_units : int or tuple of int, default=(32, 32, 32, 32)
         Filters (``'conv1d'``) or units (recurrent) of each layer of the mask
         network. Four dilated convolutions see 31 steps around each step.
@@ -171,7 +179,8 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     ----------
     mask_network_ : keras.Model
         The trained mask network: maps standardised series (channels last,
-        NaN padding) to logits of shape ``(n_timesteps, k)``.
+        NaN padding) to logits of shape ``(n_timesteps, k)``; the default
+        networks take any ``n_timesteps``.
     objective_ : str
         The objective used.
     decoder_ : keras.Model
@@ -314,12 +323,28 @@ class SequenceMaskTransformer(BaseMaskTransformer):
             return (int(shape[2]), int(shape[1]))
         return (int(shape[1]), int(shape[2]))
 
+    def _resizable(self):
+        """Tell whether the fitted mask takes 3-D series of another length."""
+        # Instance masks whose network is open in time: the default networks,
+        # or a user's network built on (None, n_channels).
+        return (
+            self.granularity == "instance"
+            and self.input_ndim_ == 3
+            and self.mask_network_.inputs[0].shape[1] is None
+        )
+
     def _check_series_shape(self, ndim, series_shape):
-        if ndim != self.input_ndim_ or series_shape != self.series_shape_:
+        fitted = self.series_shape_
+        same = series_shape == fitted or (
+            series_shape[1] == fitted[1] and self._resizable()
+        )
+        if ndim != self.input_ndim_ or not same:
             raise ValueError(
                 f"X has {ndim}-D series of shape {series_shape} "
                 "(n_timesteps, n_channels), but this transformer was fitted on "
-                f"{self.input_ndim_}-D series of shape {self.series_shape_}."
+                f"{self.input_ndim_}-D series of shape {fitted}; only 3-D series "
+                "and instance masks on networks open in time (the default "
+                "networks) take another number of time steps."
             )
 
     def _to_ntc(self, X):
@@ -368,15 +393,20 @@ class SequenceMaskTransformer(BaseMaskTransformer):
             # Before validate_data, whose message would count the time steps
             # of 3-D series as "features" (2-D rows keep sklearn's message).
             self._check_series_shape(len(shape), self._series_shape(shape))
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=FLOAT_DTYPES,
-            ensure_all_finite="allow-nan",
-            allow_nd=True,
-            ensure_min_samples=1,
-        )
+        checks = {
+            "dtype": FLOAT_DTYPES,
+            "ensure_all_finite": "allow-nan",
+            "allow_nd": True,
+            "ensure_min_samples": 1,
+        }
+        array = None if reset else check_array(X, input_name="X", **checks)
+        if array is not None and array.ndim == 3:
+            # 3-D series have no column names, and their shape is checked
+            # below, where another length is fine for a mask open in time
+            # (validate_data would count time steps as "features").
+            X = array
+        else:
+            X = validate_data(self, X, reset=reset, **checks)
         if X.ndim not in (2, 3):
             raise ValueError(
                 "X must be 2-D (n_series, n_timesteps) univariate series or 3-D "
@@ -455,12 +485,15 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     def _wrap_mask_network(self, network, input_shape):
         from skmask.networks import guard_padding
 
-        return guard_padding(network, input_shape)
+        # A network open in time stays open behind the guard.
+        shape = tuple(network.inputs[0].shape[1:]) if network.inputs else input_shape
+        return guard_padding(network, shape)
 
     def _mask_for_X(self, mask):
-        n = mask.shape[0]
+        # The mask's own length: series may be longer or shorter than in fit.
+        shape = (*mask.shape[:2], self.series_shape_[1])
         # A writable array, like the masks of tables.
-        return self._from_ntc(np.broadcast_to(mask, (n, *self.series_shape_))).copy()
+        return self._from_ntc(np.broadcast_to(mask, shape)).copy()
 
     def _build_default_network(
         self, input_shape, hidden_units, initial_logit, objective

@@ -126,8 +126,9 @@ def _transform_cases(kind, X):
     yield "empty", X[:0], "0 sample"
     yield "1-D", X.ravel(), "1D array|1-D"
     if kind == "series":
-        # Time steps are named as such, not as sklearn's "features".
-        yield "wrong width", np.concatenate([X, X], axis=1), r"shape \(12, 2\)"
+        # Time steps are named as such, not as sklearn's "features"; another
+        # length is fine for this instance mask (tests/test_sequence.py).
+        yield "wrong dimensions", X[..., 0], r"2-D series of shape \(6, 1\)"
         yield "wrong channels", X[..., :1], r"shape \(6, 1\)"
     else:
         yield "wrong width", np.concatenate([X, X], axis=1), "features"

@@ -102,6 +102,46 @@ def test_causal_masks_ignore_the_future():
     )
 
 
+@pytest.mark.parametrize("network", ["conv1d", "lstm"])
+def test_causal_masks_take_longer_and_shorter_series(network):
+    # Trained on 16 steps; a causal mask of a step reads only the past, so on
+    # any recording it equals the mask of the recording cut after that step.
+    X, _, M = make_sequence_mask(n_samples=80, n_timesteps=40, window=5, random_state=0)
+    X = np.stack([X, -X], axis=2)  # two channels, one mask per step
+    est = SequenceMaskTransformer(
+        network=network, bidirectional=False, random_state=0, **SMALL
+    ).fit(X[:, :16], mask=M[:, :16])
+    long = est.predict_mask(X)
+    assert long.shape == X.shape
+    np.testing.assert_allclose(long[:, :16], est.predict_mask(X[:, :16]), atol=1e-6)
+    np.testing.assert_allclose(long[:, :9], est.predict_mask(X[:, :9]), atol=1e-6)
+    assert est.transform(X[:, :9]).shape == (80, 9, 2)
+
+
+def test_task_mask_fitted_on_windows_masks_longer_recordings():
+    X, y, _ = make_sequence_mask(
+        n_samples=500, n_timesteps=48, window=8, random_state=0
+    )
+    est = SequenceMaskTransformer(epochs=25, random_state=0).fit(X[:, :, None], y)
+    X_long, _, M_long = make_sequence_mask(
+        n_samples=200, n_timesteps=144, window=8, random_state=1
+    )
+    mask = est.get_mask(X_long[:, :, None])[:, :, 0]
+    assert mask_tpr(M_long, mask) >= 0.6
+    # Far from the pattern the mask stays as sparse as on training windows.
+    assert mask[M_long == 0].mean() <= 0.1
+
+
+def test_only_instance_masks_on_3d_series_change_length(small_fit):
+    est, X = small_fit  # fitted on 2-D (n_series, n_timesteps) rows
+    with pytest.raises(ValueError, match="X has 12 features"):
+        est.transform(X[:, :12])
+    glob = SequenceMaskTransformer(granularity="global", random_state=0, **SMALL)
+    glob.fit(X[:, :, None])
+    with pytest.raises(ValueError, match="another number of time steps"):
+        glob.transform(X[:, :12, None])
+
+
 def test_channels_first_matches_channels_last():
     X, _y, M = make_sequence_mask(
         n_samples=60, n_timesteps=10, n_channels=3, window=3, random_state=0

@@ -84,11 +84,14 @@ def build_sequence_mask_network(
     Returns
     -------
     keras.Model
-        Maps ``(batch, *input_shape)`` to ``(batch, n_timesteps,
-        mask_channels)`` logits. It expects NaN-free input: wrap it with
-        :func:`guard_padding` for padded series.
+        Maps ``(batch, n_timesteps, n_channels)`` to ``(batch, n_timesteps,
+        mask_channels)`` logits, for any ``n_timesteps`` (convolutions and
+        recurrences are the same at every step: a mask fitted on short
+        windows masks longer recordings). It expects NaN-free input: wrap it
+        with :func:`guard_padding` for padded series.
     """
-    inputs = keras.Input(tuple(input_shape), name=f"{name}_input")
+    # An open length: nothing in the network depends on the number of steps.
+    inputs = keras.Input((None, int(input_shape[1])), name=f"{name}_input")
     if kind == "conv1d":
         x = _conv_stack(inputs, hidden_units, causal=not bidirectional, name=name)
     else:
