@@ -198,6 +198,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Adapt a built mask network to the input (e.g. padding)."""
         return network
 
+    def _gate_groups(self):
+        """Return the gate of each entry of the mask's last axis, or None."""
+        return None
+
     def _input_stats(self, X):
         """Return ``(mean, scale)`` used to standardise validated X."""
         return channel_stats(X)
@@ -608,7 +612,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 # m undoes any m > 0, so deterministic weights carry the whole
                 # entry at any scale, and the cost drives them all to ~0
                 # (docs/design.md, "Weighted masks train as binary gates").
-                gate = MaskGate(seed=seed, name="gate")
+                gate = MaskGate(seed=seed, groups=self._gate_groups(), name="gate")
                 if objective == "reconstruction":
                     decoder = self._build_companion(
                         input_shape, input_shape[-1], predictor_units, "decoder"

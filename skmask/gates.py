@@ -112,6 +112,10 @@ class MaskGate(keras.layers.Layer):
         (validation), as in ``transform``.
     seed : int or None, default=None
         Seed of the gate's noise.
+    groups : sequence of int or None, default=None
+        One gate per group of entries: ``groups[j]`` is the gate (logit) of
+        entry ``j`` on the last axis, and the output has one value per
+        entry, equal within a group. ``None``: one gate per logit.
     **kwargs : dict
         Passed to :class:`keras.layers.Layer`.
     """
@@ -121,13 +125,32 @@ class MaskGate(keras.layers.Layer):
         temperature: float = 0.5,
         threshold: float = 0.5,
         seed: int | None = None,
+        groups: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.temperature = float(temperature)
         self.threshold = float(threshold)
         self.seed = seed
+        self.groups = None if groups is None else [int(g) for g in groups]
         self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def expand(self, mask: Any) -> Any:
+        """Return a mask over gates as a mask over entries (``groups``).
+
+        Parameters
+        ----------
+        mask : tensor of shape (..., n_gates)
+            One value per gate.
+
+        Returns
+        -------
+        tensor of shape (..., n_entries)
+            ``mask`` itself when every entry has its own gate.
+        """
+        if self.groups is None:
+            return mask
+        return ops.take(mask, ops.convert_to_tensor(self.groups), axis=-1)
 
     def build(self, input_shape: Any) -> None:
         """Create the switch between learned and random masks."""
@@ -208,7 +231,7 @@ class MaskGate(keras.layers.Layer):
             # random masks too, the same ones at every evaluation: judged on
             # full input, early stopping kept a surrogate from its first epoch.
             mask = mix * self._random_mask(logits, fixed=True) + (1.0 - mix) * mask
-        return mask
+        return self.expand(mask)
 
     def _learned_mask(self, logits: Any, training: bool | None) -> Any:
         if training:
@@ -227,6 +250,7 @@ class MaskGate(keras.layers.Layer):
             temperature=self.temperature,
             threshold=self.threshold,
             seed=self.seed,
+            groups=self.groups,
         )
         return config
 
@@ -284,13 +308,18 @@ class PaddingGuard(keras.layers.Layer):
     network : keras.Model
         Maps ``(batch, n_timesteps, n_channels)`` to logits of shape
         ``(batch, n_timesteps, k)``.
+    groups : sequence of int or None, default=None
+        For logits over groups of the last axis (``groups[j]`` is the group
+        of entry ``j``): a group's logit is closed only where every entry of
+        the group is missing.
     **kwargs : dict
         Passed to :class:`keras.layers.Layer`.
     """
 
-    def __init__(self, network: Any, **kwargs: Any) -> None:
+    def __init__(self, network: Any, groups: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.network = network
+        self.groups = None if groups is None else [int(g) for g in groups]
 
     def build(self, input_shape: Any) -> None:
         """Nothing to create: the wrapped network is built already."""
@@ -301,7 +330,12 @@ class PaddingGuard(keras.layers.Layer):
         missing = ops.isnan(inputs)
         clean = ops.where(missing, ops.zeros_like(inputs), inputs)
         logits = self.network(clean)
-        if logits.shape[-1] != inputs.shape[-1]:
+        if self.groups is not None:
+            # Observed entries per group: closed where a group has none.
+            members = ops.one_hot(ops.convert_to_tensor(self.groups), logits.shape[-1])
+            observed = ops.matmul(1.0 - ops.cast(missing, logits.dtype), members)
+            missing = observed < 0.5
+        elif logits.shape[-1] != inputs.shape[-1]:
             # One gate for all channels of a step: padded when any is NaN.
             missing = ops.any(missing, axis=-1, keepdims=True)
         return ops.where(missing, ops.full_like(logits, PADDING_LOGIT), logits)
@@ -314,6 +348,7 @@ class PaddingGuard(keras.layers.Layer):
         """Serialise the wrapped network with the layer."""
         config = super().get_config()
         config["network"] = keras.saving.serialize_keras_object(self.network)
+        config["groups"] = self.groups
         return config
 
     @classmethod

@@ -291,7 +291,8 @@ def _masked_view(
         logits = ZeroLogits(zero_logits, name="zero_logits")(inputs)
     # Padded or missing entries (NaN) are zero and never kept, even by
     # random masks.
-    mask = gate(logits) * _valid_steps(inputs, logits.shape[-1])
+    gated = gate(logits)  # per entry: a gate of a group opens all its entries
+    mask = gated * _valid_steps(inputs, gated.shape[-1])
     masked = keras.layers.Multiply(name="x_times_m")([_nan_to_zero(inputs), mask])
     full_mask = mask
     if tuple(mask.shape) != tuple(inputs.shape):
@@ -536,17 +537,17 @@ def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
     Returns
     -------
     bool
-        True for masks over rows of at most ``LOCAL_GRADIENT_MAX_ENTRIES``
-        features, one mask entry per feature (binary and weighted masks alike:
-        both train through the binary gate).
+        True for masks over rows with at most ``LOCAL_GRADIENT_MAX_ENTRIES``
+        gates, one per feature or per group of features (binary and weighted
+        masks alike: both train through the binary gate).
     """
-    return (
-        graph.mask_network is not None
-        and graph.gate is not None
-        and x.ndim == 2
-        and x.shape[1] <= LOCAL_GRADIENT_MAX_ENTRIES
-        and tuple(graph.mask_network.output_shape[1:]) == x.shape[1:]
-    )
+    if graph.mask_network is None or graph.gate is None or x.ndim != 2:
+        return False
+    groups = graph.gate.groups
+    gates = x.shape[1] if groups is None else max(groups) + 1
+    return gates <= LOCAL_GRADIENT_MAX_ENTRIES and tuple(
+        graph.mask_network.output_shape[1:]
+    ) == (gates,)
 
 
 def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
@@ -557,7 +558,9 @@ def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
     ``E[loss | m_j = 1] - E[loss | m_j = 0] + w / d`` over the other entries'
     mask (Titsias and Lázaro-Gredilla 2015). One sample of the other entries
     and two predictor passes per entry give it without bias, and with far
-    less variance than straight-through or REINFORCE estimates.
+    less variance than straight-through or REINFORCE estimates. With groups
+    of features (``gate.groups``) an entry is a group: its gate opens all
+    its features at once.
     """
     mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
 
@@ -566,6 +569,7 @@ def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
         d = xb.shape[-1]
         with tf.GradientTape() as tape:
             probs = ops.sigmoid(mask_network(xb, training=True))
+            g = probs.shape[-1]  # gates: d, or the number of groups
             u = gate.uniform(ops.shape(probs))
             m = ops.cast(u < ops.stop_gradient(probs), "float32")
             # The gate's drop-out: the other entries' mask loses a share of
@@ -574,28 +578,30 @@ def _local_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
             m = m * ops.cast(kept, "float32")
             # Missing entries (NaN) are never kept, not even as entry j.
             valid = _valid_steps(xb)
-            m = m * valid
-            eye = ops.eye(d)
-            others = ops.expand_dims(m, 1) * (1.0 - eye)  # (b, d, d)
-            masks = ops.concatenate([others, others + eye], axis=1)  # (b, 2d, d)
-            masks = masks * ops.expand_dims(valid, 1)
+            eye = ops.eye(g)
+            if gate.groups is None:
+                m = m * valid
+            others = ops.expand_dims(m, 1) * (1.0 - eye)  # (b, g, g)
+            masks = ops.concatenate([others, others + eye], axis=1)  # (b, 2g, g)
+            masks = gate.expand(masks) * ops.expand_dims(valid, 1)  # (b, 2g, d)
             x_rep = ops.expand_dims(_nan_to_zero(xb), 1) * masks
             view = ops.reshape(
-                ops.concatenate([x_rep, masks], axis=-1), (b * 2 * d, 2 * d)
+                ops.concatenate([x_rep, masks], axis=-1), (b * 2 * g, 2 * d)
             )
             pred = predictor(view, training=False)
             per = ops.reshape(
-                graph.loss(ops.repeat(yb, 2 * d, axis=0), pred), (b, 2 * d)
+                graph.loss(ops.repeat(yb, 2 * g, axis=0), pred), (b, 2 * g)
             )
-            gain = per[:, :d] - per[:, d:]  # loss without entry j minus with it
-            coef = ops.stop_gradient(weight / d - gain * ops.expand_dims(wb, 1))
+            gain = per[:, :g] - per[:, g:]  # loss without entry j minus with it
+            coef = ops.stop_gradient(weight / g - gain * ops.expand_dims(wb, 1))
             objective = ops.sum(probs * coef) / rows
         variables = mask_network.trainable_variables
         grads = tape.gradient(objective, variables)
         optimizer.apply_gradients(zip(grads, variables, strict=True))
-        sampled = ops.where(m[:, 0] > 0, per[:, d], per[:, 0])
+        sampled = ops.where(m[:, 0] > 0, per[:, g], per[:, 0])
         loss = ops.sum(sampled * wb) / rows
-        return loss + weight * _batch_mean(probs, rows), _batch_mean(m, rows)
+        kept_entries = gate.expand(m) * valid
+        return loss + weight * _batch_mean(probs, rows), _batch_mean(kept_entries, rows)
 
     return step
 

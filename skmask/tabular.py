@@ -52,6 +52,15 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     granularity : {'instance', 'global'}, default='instance'
         ``'instance'``: one mask per row, computed from the row.
         ``'global'``: one learned mask shared by all rows (feature selection).
+    feature_groups : array-like of shape (n_features,) or None, default=None
+        A group label per column (any labels: numbers, strings); the columns
+        of a group are kept or dropped together, by one gate. For the
+        one-hot columns of a categorical feature, or a sensor's readings.
+        The sparsity cost counts groups, not columns, and a custom
+        ``network`` outputs one logit per group, in order of first
+        appearance in ``feature_groups``. Given masks (supervised) must
+        agree within each group for ``mask_type='binary'`` and are averaged
+        over it for ``'weighted'``. ``None``: one gate per column.
     objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
         How the mask is trained. ``'auto'``: supervised when ``mask`` is
         passed to ``fit``, task when ``y`` is, reconstruction otherwise.
@@ -143,8 +152,14 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         only: the mean of the two cross-fitted surrogates.
     classes_ : ndarray of shape (n_classes,)
         Class labels, for a task objective on a classification target only.
-    global_mask_ : ndarray of shape (n_features_in_,)
-        Soft mask values, for ``granularity='global'`` only.
+    global_mask_ : ndarray of shape (n_features_in_,) or (n_groups_,)
+        Soft mask values, for ``granularity='global'`` only (one per group
+        with ``feature_groups``).
+    group_index_ : ndarray of shape (n_features_in_,) or None
+        The group (gate) of each column, numbered by first appearance in
+        ``feature_groups``; ``None`` without groups.
+    n_groups_ : int
+        Number of gates: groups, or columns without ``feature_groups``.
     keep_fraction_ : float
         Fraction of training entries kept at ``threshold``.
     fill_values_ : ndarray of shape (n_features_in_,)
@@ -214,6 +229,11 @@ class LearnedMaskTransformer(BaseMaskTransformer):
 
     _allow_missing = True
 
+    _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
+        **BaseMaskTransformer._parameter_constraints,
+        "feature_groups": ["array-like", None],
+    }
+
     def __init__(
         self,
         *,
@@ -222,6 +242,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         mask_type="binary",
         threshold=0.5,
         granularity="instance",
+        feature_groups=None,
         objective="auto",
         sparsity=0.15,
         output="multiply",
@@ -245,6 +266,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         self.mask_type = mask_type
         self.threshold = threshold
         self.granularity = granularity
+        self.feature_groups = feature_groups
         self.objective = objective
         self.sparsity = sparsity
         self.output = output
@@ -263,21 +285,117 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         self.distribute = distribute
         self.verbose = verbose
 
+    # ---------------------------------------------------------- groups
+    def _validate_X(self, X, reset):
+        X = super()._validate_X(X, reset)
+        if reset:
+            self.group_index_ = self._check_feature_groups(X.shape[1])
+            self.n_groups_ = (
+                X.shape[1]
+                if self.group_index_ is None
+                else int(self.group_index_.max()) + 1
+            )
+        return X
+
+    def _check_feature_groups(self, n_features):
+        """Return the group index of each column, or None without groups."""
+        if self.feature_groups is None:
+            return None
+        labels = np.asarray(self.feature_groups, dtype=object)
+        if labels.ndim != 1 or labels.shape[0] != n_features:
+            raise ValueError(
+                f"feature_groups must hold one group label per column of X: "
+                f"X has {n_features} columns, feature_groups has shape "
+                f"{labels.shape}."
+            )
+        try:
+            # Numbered by first appearance; labels of any hashable type.
+            first = {}
+            index = np.array([first.setdefault(g, len(first)) for g in labels])
+        except TypeError as error:
+            raise TypeError(
+                f"feature_groups labels must be hashable (numbers, strings); {error}."
+            ) from None
+        return index.astype(np.int64)
+
+    def _gate_groups(self):
+        return None if self.group_index_ is None else self.group_index_.tolist()
+
+    def _mask_shape(self, input_shape):
+        return (self.n_groups_,)
+
+    def _mask_for_X(self, mask):
+        if self.group_index_ is None:
+            return mask
+        # One value per group, spread over the group's columns.
+        return mask[..., self.group_index_]
+
+    def _check_mask(self, mask, X):
+        mask = super()._check_mask(mask, X)
+        if self.group_index_ is None:
+            return mask
+        # Targets per gate: the mean over the group's observed columns.
+        members = np.eye(self.n_groups_, dtype=np.float64)[self.group_index_]
+        known = ~np.isnan(mask)
+        total = np.where(known, mask, 0.0) @ members
+        count = known.astype(np.float64) @ members
+        with np.errstate(invalid="ignore", divide="ignore"):
+            target = total / count  # NaN where a group is missing on a row
+        if self.mask_type == "binary":
+            spread = np.where(known, mask, np.nan) - target[:, self.group_index_]
+            if np.nanmax(np.abs(spread), initial=0.0) > 0:
+                raise ValueError(
+                    "mask_type='binary' needs given masks that agree within each "
+                    "feature group (a group is kept or dropped as a whole); some "
+                    "rows keep part of a group. Use mask_type='weighted' to fit "
+                    "each group's mean."
+                )
+        return target.astype(np.float32)
+
+    def _applies_in_graph(self):
+        # The compiled transform applies one logit per column; groups take the
+        # path that spreads each group's value over its columns first.
+        return self.group_index_ is None and super()._applies_in_graph()
+
+    def get_support(self, indices=False):
+        """Return which columns a global mask keeps.
+
+        Parameters
+        ----------
+        indices : bool, default=False
+            Return integer indices instead of a boolean mask.
+
+        Returns
+        -------
+        support : ndarray
+            Boolean mask of shape ``(n_features_in_,)``, or the indices of the
+            kept columns; a group's columns are kept together.
+        """
+        support = super().get_support()
+        if self.group_index_ is not None:
+            support = support[self.group_index_]
+        return np.flatnonzero(support) if indices else support
+
+    # ---------------------------------------------------------- networks
     def _build_default_network(
         self, input_shape, hidden_units, initial_logit, objective
     ):
         from skmask.networks import build_mlp_mask_network
 
         return build_mlp_mask_network(
-            input_shape[0], hidden_units, initial_logit=initial_logit
+            input_shape[0],
+            hidden_units,
+            initial_logit=initial_logit,
+            n_logits=self.n_groups_,
         )
 
     def _wrap_mask_network(self, network, input_shape):
         from skmask.networks import guard_padding
 
         # Missing (NaN) entries reach the network as the column mean, and
-        # their gates are closed whatever the network learns.
-        return guard_padding(network, input_shape)
+        # their gates are closed whatever the network learns (a group's
+        # where all its columns are missing).
+        return guard_padding(network, input_shape, groups=self._gate_groups())
 
     def _build_companion(
         self, input_shape, n_outputs, hidden_units, name, mask_tokens=False

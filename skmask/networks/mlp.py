@@ -64,6 +64,7 @@ def build_mlp_mask_network(
     hidden_units: Sequence[int],
     *,
     initial_logit: float = 0.0,
+    n_logits: int | None = None,
     name: str = "mask_network",
 ) -> keras.Model:
     """Build the instance-wise tabular mask network: one logit per feature.
@@ -71,7 +72,7 @@ def build_mlp_mask_network(
     Parameters
     ----------
     n_features : int
-        Number of input features, and of mask logits.
+        Number of input features, and of mask logits unless ``n_logits``.
     hidden_units : sequence of int
         Width of each hidden layer.
     initial_logit : float, default=0.0
@@ -79,18 +80,21 @@ def build_mlp_mask_network(
         every gate starts at keep probability ``sigmoid(initial_logit)``.
         A positive value lets the network trained beside the mask see the
         features before the sparsity cost closes the gates.
+    n_logits : int or None, default=None
+        Number of mask logits (one per group of features); ``None`` for one
+        per feature.
     name : str, default='mask_network'
         Model name.
 
     Returns
     -------
     keras.Model
-        Maps ``(batch, n_features)`` to logits of the same shape.
+        Maps ``(batch, n_features)`` to logits of shape ``(batch, n_logits)``.
     """
     inputs = keras.Input((n_features,), name=f"{name}_input")
     x = _dense_stack(inputs, hidden_units, name)
     outputs = keras.layers.Dense(
-        n_features,
+        n_features if n_logits is None else int(n_logits),
         kernel_initializer=keras.initializers.VarianceScaling(0.1),
         bias_initializer=keras.initializers.Constant(initial_logit),
         name=f"{name}_logits",

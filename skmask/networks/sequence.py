@@ -107,7 +107,11 @@ def build_sequence_mask_network(
 
 
 def guard_padding(
-    network: keras.Model, input_shape: tuple[int, ...], *, name: str = "mask_network"
+    network: keras.Model,
+    input_shape: tuple[int, ...],
+    *,
+    groups: Sequence[int] | None = None,
+    name: str = "mask_network",
 ) -> keras.Model:
     """Wrap a mask network so that padded (NaN) steps are zero and closed.
 
@@ -117,6 +121,9 @@ def guard_padding(
         A mask network over series.
     input_shape : tuple of int
         Shape of one series.
+    groups : sequence of int or None, default=None
+        The group of each entry of the last axis, for a network with one
+        logit per group (see :class:`~skmask.gates.PaddingGuard`).
     name : str, default='mask_network'
         Name of the returned model.
 
@@ -126,7 +133,7 @@ def guard_padding(
         Same outputs as ``network`` on unpadded series.
     """
     inputs = keras.Input(tuple(input_shape), name=f"{name}_padded_input")
-    outputs = PaddingGuard(network, name="padding_guard")(inputs)
+    outputs = PaddingGuard(network, groups=groups, name="padding_guard")(inputs)
     return keras.Model(inputs, outputs, name=name)
 
 
