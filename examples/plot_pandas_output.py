@@ -69,3 +69,25 @@ columns = ColumnTransformer(
 model = make_pipeline(columns, LogisticRegression()).fit(df, y)
 print("columns after the mask:", list(model[0].get_feature_names_out()))
 print(f"training accuracy: {model.score(df, y):.3f}")
+
+# %%
+# One-hot columns *before* the mask: ``feature_groups`` gives each categorical
+# feature one gate, so the mask keeps or drops all of "ward" at once, never
+# some of its dummy columns (here "ward" is noise, dropped whole).
+encode = ColumnTransformer(
+    [("ward", OneHotEncoder(sparse_output=False), ["ward"])],
+    remainder="passthrough",
+    verbose_feature_names_out=False,
+).set_output(transform="pandas")
+encoded = encode.fit_transform(df)
+groups = ["ward" if name.startswith("ward_") else name for name in encoded.columns]
+grouped = LearnedMaskTransformer(
+    granularity="global",
+    output="select",
+    feature_groups=groups,
+    epochs=20 if QUICK else 100,
+    random_state=0,
+).set_output(transform="pandas")
+kept = grouped.fit(encoded, y).transform(encoded)
+print("groups:", dict(zip(encoded.columns, groups, strict=True)))
+print("kept columns:", list(kept.columns))

@@ -198,8 +198,12 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Adapt a built mask network to the input (e.g. padding)."""
         return network
 
-    def _gate_groups(self):
-        """Return the gate of each entry of the mask's last axis, or None."""
+    def _gate_groups(self, input_shape):
+        """Return the gate of each entry of the mask's last axis, or None.
+
+        Training runs on a clone under ``memory``: this, like ``_mask_shape``,
+        reads parameters and the input shape only, never fitted attributes.
+        """
         return None
 
     def _input_stats(self, X):
@@ -612,7 +616,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 # m undoes any m > 0, so deterministic weights carry the whole
                 # entry at any scale, and the cost drives them all to ~0
                 # (docs/design.md, "Weighted masks train as binary gates").
-                gate = MaskGate(seed=seed, groups=self._gate_groups(), name="gate")
+                gate = MaskGate(
+                    seed=seed, groups=self._gate_groups(input_shape), name="gate"
+                )
                 if objective == "reconstruction":
                     decoder = self._build_companion(
                         input_shape, input_shape[-1], predictor_units, "decoder"

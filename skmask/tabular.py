@@ -318,17 +318,24 @@ class LearnedMaskTransformer(BaseMaskTransformer):
             ) from None
         return index.astype(np.int64)
 
-    def _gate_groups(self):
-        return None if self.group_index_ is None else self.group_index_.tolist()
+    def _gate_groups(self, input_shape):
+        index = self._check_feature_groups(input_shape[0])
+        return None if index is None else index.tolist()
 
     def _mask_shape(self, input_shape):
-        return (self.n_groups_,)
+        index = self._check_feature_groups(input_shape[0])
+        return tuple(input_shape) if index is None else (int(index.max()) + 1,)
+
+    def _groups_fitted(self):
+        # Estimators saved before feature_groups existed have no group_index_.
+        return getattr(self, "group_index_", None)
 
     def _mask_for_X(self, mask):
-        if self.group_index_ is None:
+        index = self._groups_fitted()
+        if index is None:
             return mask
         # One value per group, spread over the group's columns.
-        return mask[..., self.group_index_]
+        return mask[..., index]
 
     def _check_mask(self, mask, X):
         mask = super()._check_mask(mask, X)
@@ -355,7 +362,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     def _applies_in_graph(self):
         # The compiled transform applies one logit per column; groups take the
         # path that spreads each group's value over its columns first.
-        return self.group_index_ is None and super()._applies_in_graph()
+        return self._groups_fitted() is None and super()._applies_in_graph()
 
     def get_support(self, indices=False):
         """Return which columns a global mask keeps.
@@ -372,8 +379,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
             kept columns; a group's columns are kept together.
         """
         support = super().get_support()
-        if self.group_index_ is not None:
-            support = support[self.group_index_]
+        index = self._groups_fitted()
+        if index is not None:
+            support = support[index]
         return np.flatnonzero(support) if indices else support
 
     # ---------------------------------------------------------- networks
@@ -386,7 +394,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
             input_shape[0],
             hidden_units,
             initial_logit=initial_logit,
-            n_logits=self.n_groups_,
+            n_logits=self._mask_shape(input_shape)[0],
         )
 
     def _wrap_mask_network(self, network, input_shape):
@@ -395,7 +403,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         # Missing (NaN) entries reach the network as the column mean, and
         # their gates are closed whatever the network learns (a group's
         # where all its columns are missing).
-        return guard_padding(network, input_shape, groups=self._gate_groups())
+        return guard_padding(
+            network, input_shape, groups=self._gate_groups(input_shape)
+        )
 
     def _build_companion(
         self, input_shape, n_outputs, hidden_units, name, mask_tokens=False

@@ -153,3 +153,13 @@ def test_grouped_masks_survive_save_and_load(grouped_fits, table, tmp_path):
     loaded = skmask.load(tmp_path / "grouped.skmask")
     np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
     assert loaded.get_params()["feature_groups"] == est.feature_groups
+
+
+def test_grouped_training_is_the_same_through_memory(table, tmp_path):
+    # Under `memory` the networks train on a clone: groups come from the
+    # parameters, not from fitted attributes.
+    X, y, groups = table
+    params = {"feature_groups": groups, "epochs": 3, "random_state": 0}
+    plain = LearnedMaskTransformer(**params).fit(X, y)
+    cached = LearnedMaskTransformer(memory=str(tmp_path), **params).fit(X, y)
+    np.testing.assert_array_equal(cached.predict_mask(X), plain.predict_mask(X))
