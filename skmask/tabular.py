@@ -33,7 +33,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         ``hidden_units``. A ``keras.Model`` (possibly pre-trained; it is
         copied, never trained in place) or a callable ``f(input_shape) ->
         keras.Model`` must map a batch of rows to one mask *logit* per
-        feature; a subclassed model, which has no shapes until called, is
+        feature (per group with ``feature_groups``); a subclassed model, which has no shapes until called, is
         wrapped in a functional one. Used when ``granularity='instance'``.
     hidden_units : int or tuple of int, default=(64,)
         Hidden layer widths of the ``'mlp'`` mask network.
