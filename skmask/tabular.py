@@ -33,8 +33,9 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         ``hidden_units``. A ``keras.Model`` (possibly pre-trained; it is
         copied, never trained in place) or a callable ``f(input_shape) ->
         keras.Model`` must map a batch of rows to one mask *logit* per
-        feature (per group with ``feature_groups``); a subclassed model, which has no shapes until called, is
-        wrapped in a functional one. Used when ``granularity='instance'``.
+        feature (per group with ``feature_groups``); a subclassed model,
+        which has no shapes until called, is wrapped in a functional one.
+        Used when ``granularity='instance'``.
     hidden_units : int or tuple of int, default=(64,)
         Hidden layer widths of the ``'mlp'`` mask network.
     mask_type : {'binary', 'weighted'}, default='binary'
@@ -52,10 +53,16 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     granularity : {'instance', 'global'}, default='instance'
         ``'instance'``: one mask per row, computed from the row.
         ``'global'``: one learned mask shared by all rows (feature selection).
-    feature_groups : array-like of shape (n_features,) or None, default=None
+    feature_groups : array-like of shape (n_features,), callable or None, default=None
         A group label per column (any labels: numbers, strings); the columns
         of a group are kept or dropped together, by one gate. For the
-        one-hot columns of a categorical feature, or a sensor's readings.
+        one-hot columns of a categorical feature, or a sensor's readings. A
+        callable ``f(column_name) -> label`` is applied at ``fit`` to each
+        column name (``feature_names_in_``, or ``'x0'``, ``'x1'``, ... for
+        arrays): in a Pipeline after a ``OneHotEncoder``, whose columns are
+        known only once it is fitted (and may differ between CV folds),
+        e.g. ``lambda name: name.split("_")[0]`` (a module-level function
+        pickles; :func:`skmask.save` refuses callables).
         The sparsity cost counts groups, not columns, and a custom
         ``network`` outputs one logit per group, in order of first
         appearance in ``feature_groups``. Given masks (supervised) must
@@ -231,7 +238,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
 
     _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
         **BaseMaskTransformer._parameter_constraints,
-        "feature_groups": ["array-like", None],
+        "feature_groups": ["array-like", callable, None],
     }
 
     def __init__(
@@ -289,6 +296,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     def _validate_X(self, X, reset):
         X = super()._validate_X(X, reset)
         if reset:
+            self.group_index_ = None  # a callable is resolved anew on each fit
             self.group_index_ = self._check_feature_groups(X.shape[1])
             self.n_groups_ = (
                 X.shape[1]
@@ -299,9 +307,20 @@ class LearnedMaskTransformer(BaseMaskTransformer):
 
     def _check_feature_groups(self, n_features):
         """Return the group index of each column, or None without groups."""
-        if self.feature_groups is None:
+        groups = self.feature_groups
+        if groups is None:
             return None
-        labels = np.asarray(self.feature_groups, dtype=object)
+        if callable(groups):
+            if getattr(self, "group_index_", None) is not None and (
+                len(self.group_index_) == n_features
+            ):
+                # Resolved on this fit's column names (see _validate_X).
+                return self.group_index_
+            names = getattr(self, "feature_names_in_", None)
+            if names is None or len(names) != n_features:
+                names = [f"x{i}" for i in range(n_features)]
+            groups = [groups(name) for name in names]
+        labels = np.asarray(groups, dtype=object)
         if labels.ndim != 1 or labels.shape[0] != n_features:
             raise ValueError(
                 f"feature_groups must hold one group label per column of X: "
@@ -317,6 +336,13 @@ class LearnedMaskTransformer(BaseMaskTransformer):
                 f"feature_groups labels must be hashable (numbers, strings); {error}."
             ) from None
         return index.astype(np.int64)
+
+    def _training_clone(self):
+        clone = super()._training_clone()
+        if callable(self.feature_groups):
+            # The clone has no column names: hand it this fit's groups.
+            clone.set_params(feature_groups=self.group_index_.tolist())
+        return clone
 
     def _gate_groups(self, input_shape):
         index = self._check_feature_groups(input_shape[0])

@@ -163,3 +163,65 @@ def test_grouped_training_is_the_same_through_memory(table, tmp_path):
     plain = LearnedMaskTransformer(**params).fit(X, y)
     cached = LearnedMaskTransformer(memory=str(tmp_path), **params).fit(X, y)
     np.testing.assert_array_equal(cached.predict_mask(X), plain.predict_mask(X))
+
+
+def group_of(name):
+    """Feature of a one-hot column ``<feature>_<level>``; numeric columns alone."""
+    return name.split("_")[0]
+
+
+def test_groups_from_column_names_in_a_searched_pipeline(table):
+    # The encoder's columns exist only once it is fitted, and a fold without
+    # a rare level has fewer: a callable reads the names at each fit.
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.RandomState(1)
+    X = pd.DataFrame(
+        {
+            "color": rng.choice(["red", "blue", "gray"], 300, p=[0.45, 0.45, 0.1]),
+            "n0": rng.normal(size=300),
+            "n1": rng.normal(size=300),
+        }
+    )
+    X.loc[:4, "color"] = "violet"  # a level only the first fold has
+    y = ((X["color"] == "red") ^ (X["n0"] > 0)).astype(int)
+    encode = ColumnTransformer(
+        [
+            (
+                "color",
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                ["color"],
+            )
+        ],
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    mask = LearnedMaskTransformer(
+        feature_groups=group_of, granularity="global", output="select", **FAST
+    )
+    search = GridSearchCV(
+        make_pipeline(encode, mask, LogisticRegression()),
+        {"learnedmasktransformer__threshold": [0.5]},
+        cv=3,
+        error_score="raise",
+    ).fit(X, y)
+    fitted = search.best_estimator_[1]
+    names = fitted.feature_names_in_.tolist()
+    assert names == [
+        "color_blue",
+        "color_gray",
+        "color_red",
+        "color_violet",
+        "n0",
+        "n1",
+    ]
+    assert fitted.group_index_.tolist() == [0, 0, 0, 0, 1, 2]
+    support = pickle.loads(pickle.dumps(fitted)).get_support()
+    assert support[:5].all()  # 'color', all four levels, and n0 decide y
+    kept = [name for name, keep in zip(names, support, strict=True) if keep]
+    assert fitted.get_feature_names_out().tolist() == kept
+    with pytest.raises(TypeError, match="feature_groups"):
+        skmask.save(fitted, "unused.skmask")
