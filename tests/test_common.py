@@ -18,6 +18,20 @@ SAMPLE_WEIGHT_REASON = (
 )
 
 
+class PairsOfColumns:
+    """Group columns x0, x1 | x2, x3 | ... (sklearn's checks pass arrays).
+
+    A class with a fixed repr: a function's repr holds its address, which
+    differs between xdist workers and so would the test ids.
+    """
+
+    def __call__(self, name):
+        return int(name.lstrip("x")) // 2 if name.startswith("x") else name
+
+    def __repr__(self):
+        return "PairsOfColumns()"
+
+
 def _instances():
     # Tables: every pair of (mask_type, granularity, output) values appears in
     # some instance (a pairwise design: 6 instances, not 12), then the two
@@ -35,6 +49,11 @@ def _instances():
         )
     yield LearnedMaskTransformer(mask_type="weighted", output="concat", **FAST)
     yield LearnedMaskTransformer(granularity="global", output="select", **FAST)
+    # One gate per pair of columns, for any width the checks pass.
+    yield LearnedMaskTransformer(feature_groups=PairsOfColumns(), **FAST)
+    yield LearnedMaskTransformer(
+        feature_groups=PairsOfColumns(), granularity="global", output="select", **FAST
+    )
     # Series: sklearn's checks pass 2-D input, i.e. univariate series.
     yield SequenceMaskTransformer(network="conv1d", **FAST)
     yield SequenceMaskTransformer(
