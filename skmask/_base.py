@@ -984,8 +984,12 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 "get_support needs a global mask (granularity='global'); "
                 "instance masks keep a different set per row: use get_mask(X)."
             )
-        support = binarize(self.global_mask_, self.threshold)
+        support = self._support_layout(binarize(self.global_mask_, self.threshold))
         return np.flatnonzero(support) if indices else support
+
+    def _support_layout(self, support):
+        """Turn a support in the global mask's layout into the input's."""
+        return support
 
     @available_if(lambda self: self.output == "select")
     def inverse_transform(self, X):

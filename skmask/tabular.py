@@ -390,25 +390,10 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         # path that spreads each group's value over its columns first.
         return self._groups_fitted() is None and super()._applies_in_graph()
 
-    def get_support(self, indices=False):
-        """Return which columns a global mask keeps.
-
-        Parameters
-        ----------
-        indices : bool, default=False
-            Return integer indices instead of a boolean mask.
-
-        Returns
-        -------
-        support : ndarray
-            Boolean mask of shape ``(n_features_in_,)``, or the indices of the
-            kept columns; a group's columns are kept together.
-        """
-        support = super().get_support()
+    def _support_layout(self, support):
+        # A group's gate keeps or drops all its columns.
         index = self._groups_fitted()
-        if index is not None:
-            support = support[index]
-        return np.flatnonzero(support) if indices else support
+        return support if index is None else support[index]
 
     # ---------------------------------------------------------- networks
     def _build_default_network(
