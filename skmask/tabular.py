@@ -298,11 +298,7 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         if reset:
             self.group_index_ = None  # a callable is resolved anew on each fit
             self.group_index_ = self._check_feature_groups(X.shape[1])
-            self.n_groups_ = (
-                X.shape[1]
-                if self.group_index_ is None
-                else int(self.group_index_.max()) + 1
-            )
+            self.n_groups_ = self._mask_shape(X.shape[1:])[0]
         return X
 
     def _check_feature_groups(self, n_features):
