@@ -49,11 +49,9 @@ def _instances():
         )
     yield LearnedMaskTransformer(mask_type="weighted", output="concat", **FAST)
     yield LearnedMaskTransformer(granularity="global", output="select", **FAST)
-    # One gate per pair of columns, for any width the checks pass.
+    # One gate per pair of columns, for any width the checks pass (global
+    # groups and 'select': tests/test_groups.py).
     yield LearnedMaskTransformer(feature_groups=PairsOfColumns(), **FAST)
-    yield LearnedMaskTransformer(
-        feature_groups=PairsOfColumns(), granularity="global", output="select", **FAST
-    )
     # Series: sklearn's checks pass 2-D input, i.e. univariate series.
     yield SequenceMaskTransformer(network="conv1d", **FAST)
     yield SequenceMaskTransformer(

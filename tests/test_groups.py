@@ -31,7 +31,7 @@ def _categorical_table(n=1000, seed=0):
 
 @pytest.fixture(scope="module")
 def table():
-    return _categorical_table()
+    return _categorical_table(n=600)
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +159,7 @@ def test_grouped_training_is_the_same_through_memory(table, tmp_path):
     # Under `memory` the networks train on a clone: groups come from the
     # parameters, not from fitted attributes.
     X, y, groups = table
+    X, y = X.iloc[:300], y[:300]
     params = {"feature_groups": groups, "epochs": 3, "random_state": 0}
     plain = LearnedMaskTransformer(**params).fit(X, y)
     cached = LearnedMaskTransformer(memory=str(tmp_path), **params).fit(X, y)
@@ -205,7 +206,7 @@ def test_groups_from_column_names_in_a_searched_pipeline(table):
     search = GridSearchCV(
         make_pipeline(encode, mask, LogisticRegression()),
         {"learnedmasktransformer__threshold": [0.5]},
-        cv=3,
+        cv=2,
         error_score="raise",
     ).fit(X, y)
     fitted = search.best_estimator_[1]
