@@ -23,7 +23,7 @@ QUICK = bool(os.environ.get("SKMASK_QUICK"))
 n = 200 if QUICK else 1000
 X, y, truth = make_image_mask(n_samples=2 * n, random_state=0)
 
-mask = ImageMaskTransformer(epochs=3 if QUICK else 100, random_state=0)
+mask = ImageMaskTransformer(epochs=20 if QUICK else 100, random_state=0)
 mask.fit(X[:n], mask=truth[:n])
 predicted = mask.get_mask(X[n:])
 iou = mask_iou(truth[n:].reshape(n, -1), predicted.reshape(n, -1))
