@@ -15,6 +15,7 @@ in-memory transform.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import numpy as np
@@ -24,10 +25,43 @@ __all__ = ["transform_dask"]
 _METHODS = ("transform", "predict_mask", "get_mask")
 
 
-def _apply_block(block: np.ndarray, estimator: Any, method: str) -> np.ndarray:
-    if block.shape[0] == 0:
-        return block.astype(np.float64 if block.dtype.kind not in "f" else block.dtype)
-    return getattr(estimator, method)(block)
+class _BlockApply:
+    """Apply one fitted estimator's method to a chunk, with a token of its own.
+
+    Dask names tasks by hashing their function and arguments, pickling what
+    it cannot hash otherwise. A Keras model pickles through a ``.keras`` zip
+    whose entries carry the time they were written, so two pickles of the
+    same estimator a second apart differ, and dask raised "cannot be
+    deterministically hashed" (seen once in CI). A token drawn once per
+    :func:`transform_dask` call is stable and never shared between calls.
+    """
+
+    def __init__(
+        self, estimator: Any, method: str, columns: Any = None, dtype: Any = None
+    ) -> None:
+        self.estimator = estimator
+        self.method = method
+        # For DataFrame partitions: the output's names, and its dtype when empty.
+        self.columns = columns
+        self.dtype = dtype
+        self.token = uuid.uuid4().hex
+
+    def __dask_tokenize__(self) -> tuple[str, str]:
+        return ("skmask.transform_dask", self.token)
+
+    def __call__(self, block: Any) -> Any:
+        if self.columns is None:
+            if block.shape[0] == 0:
+                kind = block.dtype.kind
+                return block.astype(np.float64 if kind not in "f" else block.dtype)
+            return getattr(self.estimator, self.method)(block)
+        import pandas as pd
+
+        if not len(block):
+            values = np.empty((0, len(self.columns)), dtype=self.dtype)
+        else:
+            values = np.asarray(getattr(self.estimator, self.method)(block))
+        return pd.DataFrame(values, columns=self.columns, index=block.index)
 
 
 def transform_dask(estimator: Any, X: Any, *, method: str = "transform") -> Any:
@@ -76,9 +110,7 @@ def transform_dask(estimator: Any, X: Any, *, method: str = "transform") -> Any:
         # One row tells the output's width and dtype ('select', 'concat').
         sample = getattr(estimator, method)(np.asarray(X[:1].compute()))
         return X.map_blocks(
-            _apply_block,
-            estimator,
-            method,
+            _BlockApply(estimator, method),
             dtype=sample.dtype,
             chunks=(X.chunks[0], *((s,) for s in sample.shape[1:])),
             meta=np.empty((0, *sample.shape[1:]), dtype=sample.dtype),
@@ -94,14 +126,8 @@ def transform_dask(estimator: Any, X: Any, *, method: str = "transform") -> Any:
             columns = list(head.columns)
         empty = np.empty((0, len(columns)), dtype=sample.dtype)
         meta = pd.DataFrame(empty, columns=columns)
-
-        def frame_block(part: Any) -> Any:
-            if not len(part):
-                return pd.DataFrame(empty, columns=columns, index=part.index)
-            values = np.asarray(getattr(estimator, method)(part))
-            return pd.DataFrame(values, columns=columns, index=part.index)
-
-        return X.map_partitions(frame_block, meta=meta)
+        block = _BlockApply(estimator, method, columns, sample.dtype)
+        return X.map_partitions(block, meta=meta)
     raise TypeError(
         f"transform_dask takes a dask array or dataframe; got {type(X).__name__}. "
         "For NumPy or pandas input call the estimator's method directly."

@@ -100,6 +100,26 @@ def test_dask_dataframe_transform_keeps_names_and_index(fitted_table):
     np.testing.assert_array_equal(out.to_numpy(), mask.transform(X))
 
 
+def test_chunk_function_hashes_the_same_a_second_later(fitted_table):
+    # A pickle of a Keras model holds the time it was written: dask, which
+    # hashes what it cannot tokenize by pickling it twice, failed in CI when
+    # the two pickles fell in different seconds.
+    import time
+
+    import dask
+    from dask.base import tokenize
+
+    from skmask.parallel import _BlockApply
+
+    mask, _ = fitted_table
+    block = _BlockApply(mask, "transform")
+    first = tokenize(block)
+    time.sleep(1.1)
+    with dask.config.set({"tokenize.ensure-deterministic": True}):
+        assert tokenize(block) == first
+    assert tokenize(_BlockApply(mask, "transform")) != first  # one per call
+
+
 def test_dask_array_of_series_and_select_output():
     S = np.random.RandomState(0).normal(size=(60, 10, 2))
     mask = SequenceMaskTransformer(**FAST).fit(S)
