@@ -387,9 +387,8 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         return self._groups_fitted() is None and super()._applies_in_graph()
 
     def _support_layout(self, support):
-        # A group's gate keeps or drops all its columns.
-        index = self._groups_fitted()
-        return support if index is None else support[index]
+        # A group's gate keeps or drops all its columns, as in its masks.
+        return self._mask_for_X(support)
 
     # ---------------------------------------------------------- networks
     def _build_default_network(
