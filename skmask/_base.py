@@ -78,6 +78,10 @@ def _hidden_units_tuple(value, name):
 # per value, are read as labels with a warning.
 MAX_GUESSED_LABELS = 20
 
+# How far probabilities (``target_type='probabilities'``) may stray from
+# [0, 1] and their rows' sums from 1: float32 outputs of a model's softmax.
+PROBABILITY_TOLERANCE = 1e-3
+
 
 def _target_kind(y):
     """Return :func:`type_of_target` of ``y``, with floats read as numbers.
@@ -136,7 +140,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "output": [StrOptions({"multiply", "fill", "nan", "select", "concat"})],
         "fill_value": [None, Real, "array-like"],
-        "target_type": [StrOptions({"auto", "classification", "regression"})],
+        "target_type": [
+            StrOptions({"auto", "classification", "regression", "probabilities"})
+        ],
         "predictor_units": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -326,6 +332,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             # NaN/inf: the clear error first (type_of_target warns on NaN).
             check_array(y, ensure_2d=False, dtype=None, input_name="y")
         kind = self.target_type
+        if kind == "probabilities":
+            return self._encode_probabilities(y)
         if kind == "auto":
             target = _target_kind(y)
             if target in ("binary", "multiclass"):
@@ -390,6 +398,47 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         if len(self.classes_) == 2:
             return y_enc.astype(np.float32).reshape(-1, 1), TargetSpec("binary", 1)
         return y_enc.astype(np.int32), TargetSpec("multiclass", len(self.classes_))
+
+    def _encode_probabilities(self, y):
+        """Validate class probabilities (``target_type='probabilities'``).
+
+        One column (or 1-D): the probability of the positive class of a
+        binary task. Several columns: one probability per class, each row
+        summing to 1, as ``predict_proba`` returns.
+        """
+        from skmask.objectives import TargetSpec
+
+        if y.dtype.kind not in "fiu":
+            raise ValueError(
+                "target_type='probabilities' needs numbers in [0, 1] (e.g. a "
+                f"fitted classifier's predict_proba(X)); y has dtype {y.dtype}."
+            )
+        y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
+        low, high = float(y.min()), float(y.max())
+        if low < -PROBABILITY_TOLERANCE or high > 1 + PROBABILITY_TOLERANCE:
+            raise ValueError(
+                "target_type='probabilities' needs values in [0, 1]; y holds "
+                f"values from {low:.4g} to {high:.4g}."
+            )
+        y = np.clip(y.astype(np.float64), 0.0, 1.0)
+        if y.ndim == 1 or y.shape[1] == 1:
+            self.classes_ = np.arange(2)
+            return (
+                y.reshape(-1, 1).astype(np.float32),
+                TargetSpec("binary", 1, probabilities=True),
+            )
+        sums = y.sum(axis=1)
+        worst = int(np.argmax(np.abs(sums - 1.0)))
+        if abs(sums[worst] - 1.0) > PROBABILITY_TOLERANCE:
+            raise ValueError(
+                "target_type='probabilities' with several columns needs one "
+                "probability per class, each row summing to 1 (as predict_proba "
+                f"returns); row {worst} sums to {sums[worst]:.4g}. For the "
+                "probability of one class pass a single column."
+            )
+        self.classes_ = np.arange(y.shape[1])
+        y = (y / sums[:, None]).astype(np.float32)
+        return y, TargetSpec("multiclass", y.shape[1], probabilities=True)
 
     def _validate_X(self, X, reset):
         _check_numeric_columns(X)

@@ -93,10 +93,15 @@ class TargetSpec:
         The type of target.
     n_outputs : int
         Number of output units (1 for binary, one per class for multiclass).
+    probabilities : bool, default=False
+        The targets are class probabilities (e.g. a fitted model's
+        ``predict_proba``), not labels: every loss on them is the
+        cross-entropy to those probabilities.
     """
 
     kind: str
     n_outputs: int
+    probabilities: bool = False
 
 
 @dataclass
@@ -340,7 +345,8 @@ def task_loss(target: TargetSpec, *, soft: bool = False) -> Any:
         The kind of target.
     soft : bool, default=False
         Targets are probabilities (a teacher's outputs) rather than labels:
-        multiclass targets are then one probability per class.
+        multiclass targets are then one probability per class. Targets with
+        ``target.probabilities`` always are.
 
     Returns
     -------
@@ -350,7 +356,7 @@ def task_loss(target: TargetSpec, *, soft: bool = False) -> Any:
     """
     if target.kind in ("binary", "multilabel"):
         loss = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
-    elif target.kind == "multiclass" and soft:
+    elif target.kind == "multiclass" and (soft or target.probabilities):
         loss = keras.losses.CategoricalCrossentropy(from_logits=True, reduction=None)
     elif target.kind == "multiclass":
         loss = keras.losses.SparseCategoricalCrossentropy(

@@ -88,11 +88,16 @@ class LearnedMaskTransformer(BaseMaskTransformer):
     fill_value : float, array-like of shape (n_features,) or None, default=None
         Baseline for ``output='fill'``; ``None`` uses each column's training
         mean.
-    target_type : {'auto', 'classification', 'regression'}, default='auto'
+    target_type : {'auto', 'classification', 'regression', 'probabilities'}, \
+default='auto'
         How the task objective reads ``y``. ``'auto'``: strings, booleans and
         integers are class labels; floats are regression targets, unless
         they are whole numbers with at most 20 distinct values (float-coded
-        labels such as 0.0/1.0).
+        labels such as 0.0/1.0). ``'probabilities'``: ``y`` holds class
+        probabilities, e.g. a fitted classifier's ``predict_proba(X)`` (one
+        column per class, rows summing to 1; or one column, the positive
+        class's): the mask learns what that model's predictions depend on,
+        which explains the model rather than the labels.
     predictor_units : int or tuple of int, default=(64, 64)
         Hidden layer widths of the network trained beside the mask: the
         predictor of ``y`` (task) or the decoder of ``X`` (reconstruction).
@@ -159,6 +164,8 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         only: the mean of the two cross-fitted surrogates.
     classes_ : ndarray of shape (n_classes,)
         Class labels, for a task objective on a classification target only.
+        With ``target_type='probabilities'``: ``0, ..., n_classes - 1``, the
+        columns of ``y``.
     global_mask_ : ndarray of shape (n_features_in_,) or (n_groups_,)
         Soft mask values, for ``granularity='global'`` only (one per group
         with ``feature_groups``).
