@@ -519,7 +519,20 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         perm = rng.permutation(n_samples)
         return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
+    # Fitted attributes that only some fits set: a refit drops them first, so
+    # that none is left over from a fit with another objective or target.
+    _conditional_fitted = (
+        "classes_",
+        "target_mean_",
+        "target_scale_",
+        "predictor_",
+        "decoder_",
+        "global_mask_",
+    )
+
     def _fit(self, X, y, *, mask, sample_weight):
+        for name in self._conditional_fitted:
+            self.__dict__.pop(name, None)
         hidden_units, predictor_units = self._check_params()
         objective = self._resolve_objective(y, mask)
         X = self._validate_X(X, reset=True)

@@ -541,3 +541,17 @@ def test_no_warnings_from_a_quiet_fit(capfd):
         LearnedMaskTransformer(random_state=0, **SMALL).fit(X, mask=M).transform(X)
     out, _ = capfd.readouterr()
     assert out == ""
+
+
+def test_refit_leaves_nothing_of_the_previous_fit():
+    X = np.random.RandomState(0).normal(size=(80, 4))
+    est = LearnedMaskTransformer(granularity="global", **SMALL)
+    est.fit(X, (X[:, 0] > 0).astype(int))
+    assert {"classes_", "predictor_", "global_mask_"} <= set(vars(est))
+    est.set_params(granularity="instance").fit(X)  # reconstruction
+    left = {"classes_", "predictor_", "global_mask_", "target_mean_"} & set(vars(est))
+    assert not left, left
+    assert hasattr(est, "decoder_")
+    est.fit(X, X[:, 0])  # regression
+    assert "decoder_" not in vars(est) and "classes_" not in vars(est)
+    assert est.target_mean_.shape == (1,)
