@@ -70,7 +70,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", default=",".join(INVASE_KINDS))
     args = parser.parse_args(argv)
-    n = 600 if args.quick else 10000
+    n = 400 if args.quick else 10000
     kinds = ["syn4"] if args.quick else args.kinds.split(",")
     print(f"n_train = n_test = {n}, d = 11, seed {args.seed}")
     print("TPR / FDR / post-hoc accuracy (%), fit s; masks fitted on:")

@@ -55,6 +55,17 @@ def test_probability_targets_set_classes_and_predictor_outputs(
     assert one.predictor_.output_shape[-1] == 1
 
 
+@pytest.fixture(scope="module")
+def short_probability_fit():
+    """A two-epoch fit on probabilities: enough to check refusals against."""
+    X, y = _labels_on_two_columns()
+    proba = LogisticRegression().fit(X, y).predict_proba(X)
+    est = LearnedMaskTransformer(
+        target_type="probabilities", epochs=2, hidden_units=(8,), predictor_units=(8,)
+    )
+    return X, proba, est.fit(X, proba)
+
+
 @pytest.mark.parametrize(
     ("bad", "error", "match"),
     [
@@ -68,10 +79,10 @@ def test_probability_targets_set_classes_and_predictor_outputs(
     ids=["above one", "negative", "rows not summing", "strings", "3-D", "NaN"],
 )
 def test_bad_probabilities_raise_and_leave_the_fit_alone(
-    one_column_model_explained, bad, error, match
+    short_probability_fit, bad, error, match
 ):
-    X, proba, of_model, _ = one_column_model_explained
-    est = pickle.loads(pickle.dumps(of_model))
+    X, proba, fitted = short_probability_fit
+    est = pickle.loads(pickle.dumps(fitted))
     before = est.get_mask(X)
     with pytest.raises(error, match=match):
         est.fit(X, bad(proba))
