@@ -1,7 +1,7 @@
-"""Explaining a fitted model: masks learned from its probabilities.
+"""Explaining a fitted model: masks learned from its classes or probabilities.
 
 For each INVASE task, a ``HistGradientBoostingClassifier`` is fitted on
-n_train rows; then three task masks (``LearnedMaskTransformer`` defaults) are
+n_train rows; then four task masks (``LearnedMaskTransformer`` defaults) are
 fitted on the same rows, each from another target:
 
 - ``labels``: the labels ``y`` (what the mask keeps predicts y);

@@ -41,29 +41,31 @@ def test_mask_follows_the_model_not_the_labels(one_column_model_explained):
     assert kept_model[2:].max() <= 0.2, kept_model
 
 
-def test_probability_targets_set_classes_and_predictor_outputs(
-    one_column_model_explained,
-):
-    X, proba, of_model, _ = one_column_model_explained
-    np.testing.assert_array_equal(of_model.classes_, [0, 1])
-    assert of_model.predictor_.output_shape[-1] == proba.shape[1]
-    # One column, the positive class's probability: a binary task.
-    one = LearnedMaskTransformer(
-        target_type="probabilities", epochs=2, hidden_units=(8,), predictor_units=(8,)
-    ).fit(X, proba[:, 1])
-    np.testing.assert_array_equal(one.classes_, [0, 1])
-    assert one.predictor_.output_shape[-1] == 1
-
-
 @pytest.fixture(scope="module")
 def short_probability_fit():
-    """A two-epoch fit on probabilities: enough to check refusals against."""
+    """A two-epoch fit on one column, the positive class's probability.
+
+    Enough to check the binary layout and refusals against; ``proba`` is
+    returned whole (two columns) for building bad targets.
+    """
     X, y = _labels_on_two_columns()
     proba = LogisticRegression().fit(X, y).predict_proba(X)
     est = LearnedMaskTransformer(
         target_type="probabilities", epochs=2, hidden_units=(8,), predictor_units=(8,)
     )
-    return X, proba, est.fit(X, proba)
+    return X, proba, est.fit(X, proba[:, 1])
+
+
+def test_probability_targets_set_classes_and_predictor_outputs(
+    one_column_model_explained, short_probability_fit
+):
+    _, proba, of_model, _ = one_column_model_explained
+    np.testing.assert_array_equal(of_model.classes_, [0, 1])
+    assert of_model.predictor_.output_shape[-1] == proba.shape[1]
+    # One column, the positive class's probability: a binary task.
+    _, _, one = short_probability_fit
+    np.testing.assert_array_equal(one.classes_, [0, 1])
+    assert one.predictor_.output_shape[-1] == 1
 
 
 @pytest.mark.parametrize(
