@@ -26,7 +26,12 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    StrOptions,
+)
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
@@ -51,7 +56,13 @@ from skmask._keras import (
     is_keras_model,
     seeded,
 )
-from skmask.apply import SHAPE_KEEPING_OUTPUTS, apply_mask, binarize
+from skmask.apply import (
+    SHAPE_KEEPING_OUTPUTS,
+    apply_mask,
+    binarize,
+    largest_entries,
+    n_kept_at_most,
+)
 from skmask.exceptions import EmptyMaskWarning
 
 # Starting keep probability sigmoid(2) ~ 0.88 for gates trained with a
@@ -135,6 +146,11 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         "hidden_units": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "mask_type": [StrOptions({"binary", "weighted"})],
         "threshold": [Interval(Real, 0, 1, closed="both")],
+        "max_features": [
+            None,
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="right"),
+        ],
         "granularity": [StrOptions({"instance", "global"})],
         "objective": [StrOptions({"auto", "supervised", "reconstruction", "task"})],
         "sparsity": [Interval(Real, 0, None, closed="left")],
@@ -220,6 +236,20 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Turn masks in network layout into X's layout and shape."""
         return mask
 
+    def _mask_entries(self, values):
+        """Turn an array in X's layout into the mask's own entries.
+
+        Each mask entry (a feature, a group, a time step, a pixel) takes the
+        largest value over the entries of X it covers; the inverse of
+        :meth:`_mask_for_X` for masks that were spread out by it.
+        """
+        layout = self._network_layout(values)
+        mask_channels = self._mask_shape(layout.shape[1:])[-1]
+        if mask_channels == 1 and layout.shape[-1] > 1:
+            # One mask entry shared by the channels of a step or pixel.
+            return layout.max(axis=-1, keepdims=True)
+        return layout
+
     def _valid_entries(self, X):
         """Boolean array of X's shape: False on missing or padded entries.
 
@@ -282,6 +312,12 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         return objective
 
     def _check_params(self):
+        if isinstance(self.max_features, (bool, np.bool_)):
+            # bool is an int to Python and to the parameter constraints.
+            raise TypeError(
+                "max_features must be None, an int >= 1 or a float in (0, 1]; "
+                f"got the bool {self.max_features!r}."
+            )
         if self.output == "select" and self.granularity != "global":
             raise ValueError(
                 "output='select' drops columns, which needs one mask shared by all "
@@ -617,7 +653,14 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
 
     # Parameters that act after the network: a fit that differs only in these
     # trains the same network, which ``memory`` then reuses.
-    _post_network_params = ("threshold", "output", "fill_value", "verbose", "memory")
+    _post_network_params = (
+        "threshold",
+        "max_features",
+        "output",
+        "fill_value",
+        "verbose",
+        "memory",
+    )
 
     def _training_clone(self):
         """Return an unfitted copy whose parameters say only how it trains."""
@@ -927,7 +970,30 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     def _applied_mask(self, soft):
         """Return ``(keep, mask)``: the keep/drop decision and the mask applied."""
         keep = binarize(soft, self.threshold)
+        if self.max_features is not None:
+            if self.granularity == "global":
+                # One selection for every row, as get_support reports it.
+                largest = self._mask_for_X(self._largest_global()[None])
+            else:
+                # Ranked over the mask's own entries (groups, time steps,
+                # pixels), where missing entries count as 0.
+                entries = self._mask_entries(soft)
+                k = n_kept_at_most(self.max_features, entries[0].size)
+                largest = self._mask_for_X(largest_entries(entries, k))
+            keep &= largest
+            if self.mask_type == "weighted":
+                soft = np.where(largest, soft, 0.0)
         return keep, (keep if self.mask_type == "binary" else soft)
+
+    def _largest_global(self):
+        """Mark the ``max_features`` largest entries of the global mask (its layout)."""
+        k = n_kept_at_most(self.max_features, self.global_mask_.size)
+        return largest_entries(self.global_mask_[None], k)[0]
+
+    def _global_keep(self):
+        """Return the global mask's keep decision, in the mask's layout."""
+        keep = binarize(self.global_mask_, self.threshold)
+        return keep if self.max_features is None else keep & self._largest_global()
 
     def transform(self, X):
         """Apply the learned mask to ``X`` as ``output`` says.
@@ -1008,6 +1074,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         return (
             self.granularity == "instance"
             and self.mask_type == "binary"
+            and self.max_features is None
             and self.output in self._graph_outputs
         )
 
@@ -1046,7 +1113,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 "get_support needs a global mask (granularity='global'); "
                 "instance masks keep a different set per row: use get_mask(X)."
             )
-        support = self._support_layout(binarize(self.global_mask_, self.threshold))
+        support = self._support_layout(self._global_keep())
         return np.flatnonzero(support) if indices else support
 
     def _support_layout(self, support):

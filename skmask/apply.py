@@ -32,6 +32,53 @@ def binarize(soft_mask: np.ndarray, threshold: float) -> np.ndarray:
     return soft_mask >= threshold
 
 
+def n_kept_at_most(max_features, n_entries: int) -> int:
+    """Resolve ``max_features`` into a number of mask entries.
+
+    Parameters
+    ----------
+    max_features : int or float
+        A count (at least 1), or a fraction in (0, 1] of the entries.
+    n_entries : int
+        Entries of one mask (features or groups, time steps, pixels).
+
+    Returns
+    -------
+    int
+        The most entries one mask keeps, in ``[1, n_entries]`` (0 when there
+        are no entries).
+    """
+    if isinstance(max_features, (int, np.integer)):
+        return min(int(max_features), n_entries)
+    # A fraction, as scikit-learn's tree estimators read a float max_features.
+    return min(max(1, int(max_features * n_entries)), n_entries)
+
+
+def largest_entries(values: np.ndarray, k: int) -> np.ndarray:
+    """Mark the ``k`` largest entries of each row: the one place that ranks them.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, ...)
+        Mask values; every axis after the first is one mask.
+    k : int
+        Entries to mark per row.
+
+    Returns
+    -------
+    ndarray of bool
+        ``values``' shape; True on each row's ``k`` largest entries. Ties go
+        to the earlier entry (in C order), so the result is deterministic.
+    """
+    flat = values.reshape(values.shape[0], -1)
+    top = np.zeros(flat.shape, dtype=bool)
+    if k > 0:
+        # A stable sort of the negated values keeps ties in index order.
+        order = np.argsort(-flat, axis=1, kind="stable")[:, :k]
+        np.put_along_axis(top, order, True, axis=1)
+    return top.reshape(values.shape)
+
+
 def apply_mask(
     X: np.ndarray,
     mask: np.ndarray,

@@ -10,7 +10,7 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_array, validate_data
 
 from skmask._base import BaseMaskTransformer
 from skmask._channels import channel_fill, channel_stats, channel_targets
-from skmask.apply import apply_mask, binarize
+from skmask.apply import apply_mask
 
 # Logit window of smoothing='auto' when no ground truth shapes the mask.
 AUTO_SMOOTHING = 3
@@ -73,6 +73,13 @@ class ImageMaskTransformer(BaseMaskTransformer):
     threshold : float in [0, 1], default=0.5
         Keep the entries whose soft mask value is at or above it. Changing it
         needs no refit.
+    max_features : int, float or None, default=None
+        Keep at most this many pixels per image (entries of the mask per
+        channel with ``mask_per_channel``): those with the highest keep
+        probabilities among the ones at or above ``threshold``. An int counts
+        pixels, a float in (0, 1] is a fraction of the image's pixels. Set
+        ``threshold=0`` to keep exactly this many. Weighted masks give the
+        others weight 0. Changing it needs no refit. ``None``: no limit.
     granularity : {'instance', 'global'}, default='instance'
         ``'instance'``: one mask per image, computed from the image.
         ``'global'``: one learned mask shared by all images (pixel selection).
@@ -241,6 +248,7 @@ default='auto'
         smoothing="auto",
         mask_type="binary",
         threshold=0.5,
+        max_features=None,
         granularity="instance",
         objective="auto",
         sparsity=1.0,
@@ -267,6 +275,7 @@ default='auto'
         self.smoothing = smoothing
         self.mask_type = mask_type
         self.threshold = threshold
+        self.max_features = max_features
         self.granularity = granularity
         self.objective = objective
         self.sparsity = sparsity
@@ -490,6 +499,5 @@ default='auto'
             for flattened input), or the indices of the kept entries.
         """
         super().get_support()  # checks fitted and global
-        soft = self._mask_for_X(self.global_mask_[None])[0]
-        support = binarize(soft, self.threshold)
+        support = self._mask_for_X(self._global_keep()[None])[0]
         return np.flatnonzero(support) if indices else support

@@ -104,6 +104,13 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     threshold : float in [0, 1], default=0.5
         Keep the entries whose soft mask value is at or above it. Changing it
         needs no refit.
+    max_features : int, float or None, default=None
+        Keep at most this many time steps per series (entries of the mask per
+        channel with ``mask_per_channel``): those with the highest keep
+        probabilities among the ones at or above ``threshold``. An int counts
+        steps, a float in (0, 1] is a fraction of each series' length. Set
+        ``threshold=0`` to keep exactly this many. Weighted masks give the
+        others weight 0. Changing it needs no refit. ``None``: no limit.
     granularity : {'instance', 'global'}, default='instance'
         ``'instance'``: one mask per series, computed from the series.
         ``'global'``: one learned mask over time steps shared by all series
@@ -276,6 +283,7 @@ default='auto'
         data_format="channels_last",
         mask_type="binary",
         threshold=0.5,
+        max_features=None,
         granularity="instance",
         objective="auto",
         sparsity=0.4,
@@ -302,6 +310,7 @@ default='auto'
         self.data_format = data_format
         self.mask_type = mask_type
         self.threshold = threshold
+        self.max_features = max_features
         self.granularity = granularity
         self.objective = objective
         self.sparsity = sparsity

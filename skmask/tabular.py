@@ -50,6 +50,16 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         Keep the entries whose soft mask value is at or above it. Used by
         binary masks, and by ``output='nan'``/``'select'`` and
         :meth:`get_support` for either mask type. Changing it needs no refit.
+    max_features : int, float or None, default=None
+        Keep at most this many features per row (per group with
+        ``feature_groups``): those with the highest keep probabilities among
+        the ones at or above ``threshold``. An int counts features, a float in
+        (0, 1] is a fraction of them. With ``granularity='global'``, the same
+        features for every row, as ``max_features`` of
+        :class:`~sklearn.feature_selection.SelectFromModel`. Set
+        ``threshold=0`` to keep exactly this many, as L2X does. Weighted
+        masks give the others weight 0. Training does not depend on it, so
+        changing it needs no refit. ``None``: no limit.
     granularity : {'instance', 'global'}, default='instance'
         ``'instance'``: one mask per row, computed from the row.
         ``'global'``: one learned mask shared by all rows (feature selection).
@@ -255,6 +265,7 @@ default='auto'
         hidden_units=(64,),
         mask_type="binary",
         threshold=0.5,
+        max_features=None,
         granularity="instance",
         feature_groups=None,
         objective="auto",
@@ -279,6 +290,7 @@ default='auto'
         self.hidden_units = hidden_units
         self.mask_type = mask_type
         self.threshold = threshold
+        self.max_features = max_features
         self.granularity = granularity
         self.feature_groups = feature_groups
         self.objective = objective
@@ -365,6 +377,16 @@ default='auto'
             return mask
         # One value per group, spread over the group's columns.
         return mask[..., index]
+
+    def _mask_entries(self, values):
+        index = self._groups_fitted()
+        if index is None:
+            return values
+        # A group's entry is the largest value over its columns.
+        entries = np.zeros((values.shape[0], int(index.max()) + 1), values.dtype)
+        for group in range(entries.shape[1]):
+            entries[:, group] = values[:, index == group].max(axis=1)
+        return entries
 
     def _check_mask(self, mask, X):
         mask = super()._check_mask(mask, X)

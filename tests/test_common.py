@@ -47,8 +47,13 @@ def _instances():
         yield LearnedMaskTransformer(
             mask_type=mask_type, granularity=granularity, output=output, **FAST
         )
-    yield LearnedMaskTransformer(mask_type="weighted", output="concat", **FAST)
-    yield LearnedMaskTransformer(granularity="global", output="select", **FAST)
+    # max_features on a weighted instance mask and on a selector.
+    yield LearnedMaskTransformer(
+        mask_type="weighted", output="concat", max_features=0.5, **FAST
+    )
+    yield LearnedMaskTransformer(
+        granularity="global", output="select", max_features=2, **FAST
+    )
     # One gate per pair of columns, for any width the checks pass (global
     # groups and 'select': tests/test_groups.py).
     yield LearnedMaskTransformer(feature_groups=PairsOfColumns(), **FAST)
@@ -64,7 +69,7 @@ def _instances():
     # Images: 2-D input is flattened images (1 x n_features without image_shape).
     yield ImageMaskTransformer(network="fcn", **FAST)
     yield ImageMaskTransformer(
-        network="cnn", mask_type="weighted", output="nan", **FAST
+        network="cnn", mask_type="weighted", output="nan", max_features=3, **FAST
     )
     yield ImageMaskTransformer(granularity="global", output="select", **FAST)
 

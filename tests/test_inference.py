@@ -178,7 +178,9 @@ def test_other_kinds_chunk_and_compile_alike(estimator, X, monkeypatch):
 def test_training_ignores_post_network_parameters():
     X, y, _ = make_invase("syn1", n_samples=200, random_state=1)
     a = LearnedMaskTransformer(threshold=0.2, **FAST).fit(X, y)
-    b = LearnedMaskTransformer(threshold=0.8, output="nan", **FAST).fit(X, y)
+    b = LearnedMaskTransformer(threshold=0.8, max_features=1, output="nan", **FAST).fit(
+        X, y
+    )
     np.testing.assert_array_equal(a.predict_mask(X), b.predict_mask(X))
 
 
@@ -195,7 +197,13 @@ def test_memory_reuses_the_network_when_only_post_network_params_change(
         raise AssertionError("trained again")
 
     monkeypatch.setattr(objectives, "train", no_training)
-    params = {"threshold": 0.3, "output": "fill", "fill_value": 1.0, "verbose": 1}
+    params = {
+        "threshold": 0.3,
+        "max_features": 2,
+        "output": "fill",
+        "fill_value": 1.0,
+        "verbose": 1,
+    }
     second = LearnedMaskTransformer(memory=memory, **FAST, **params)
     second.fit(X, y)
     np.testing.assert_array_equal(second.predict_mask(X), first.predict_mask(X))

@@ -1,0 +1,188 @@
+"""``max_features``: at most k mask entries per row, ranked by keep probability."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from skmask import (
+    ImageMaskTransformer,
+    LearnedMaskTransformer,
+    SequenceMaskTransformer,
+)
+
+SMALL = {"epochs": 3, "hidden_units": (8,), "predictor_units": (8,), "batch_size": 32}
+
+
+def _rows(n=300, d=8, seed=0):
+    """Rows whose ground-truth mask is 'the entry is positive'."""
+    X = np.random.RandomState(seed).normal(size=(n, d))
+    return X, (X > 0).astype(float)
+
+
+def _expected_keep(P, threshold, k):
+    """Reference: entries at or above threshold among each row's k largest."""
+    flat = P.reshape(len(P), -1)
+    rank = np.argsort(np.argsort(-flat, axis=1, kind="stable"), axis=1)
+    return ((flat >= threshold) & (rank < k)).reshape(P.shape)
+
+
+@pytest.fixture(scope="module")
+def table_fit():
+    X, M = _rows()
+    return LearnedMaskTransformer(random_state=0, **SMALL).fit(X, mask=M), X
+
+
+@pytest.mark.parametrize(
+    ("max_features", "k", "threshold"),
+    [(1, 1, 0.5), (3, 3, 0.5), (0.5, 4, 0.5), (3, 3, 0.0), (20, 8, 0.0)],
+)
+def test_instance_masks_keep_the_k_most_probable_entries(
+    table_fit, max_features, k, threshold
+):
+    est, X = table_fit
+    est.set_params(max_features=max_features, threshold=threshold)
+    try:
+        P = est.predict_mask(X)
+        expected = _expected_keep(P, threshold, k)
+        np.testing.assert_array_equal(est.get_mask(X), expected)
+        np.testing.assert_array_equal(est.transform(X), X * expected)
+        if threshold == 0:
+            # threshold=0 keeps exactly k per row, as L2X selects.
+            assert (expected.sum(axis=1) == k).all()
+        else:
+            # The cap binds on some rows and leaves the others as they were.
+            kept = (P >= threshold).sum(axis=1)
+            assert ((kept > k) & (expected.sum(axis=1) == k)).any() or k >= 8
+            assert (expected.sum(axis=1) == np.minimum(kept, k)).all()
+    finally:
+        est.set_params(max_features=None, threshold=0.5)
+
+
+def test_no_limit_is_the_threshold_alone(table_fit):
+    est, X = table_fit
+    est.set_params(max_features=8)
+    try:
+        capped = est.get_mask(X)
+    finally:
+        est.set_params(max_features=None)
+    np.testing.assert_array_equal(capped, est.get_mask(X))
+    np.testing.assert_array_equal(capped, est.predict_mask(X) >= 0.5)
+
+
+def test_weighted_masks_zero_the_entries_past_k(table_fit):
+    est, X = table_fit
+    est.set_params(mask_type="weighted", max_features=2, output="fill")
+    try:
+        W = est.get_mask(X)
+        P = est.predict_mask(X)
+        largest = _expected_keep(P, 0.0, 2)
+        np.testing.assert_allclose(W, np.where(largest, P, 0.0))
+        fill = est.fill_values_
+        np.testing.assert_allclose(est.transform(X), W * X + (1 - W) * fill)
+    finally:
+        est.set_params(mask_type="binary", max_features=None, output="multiply")
+
+
+def test_global_masks_select_the_k_largest_features():
+    X, _ = _rows(seed=1)
+    est = LearnedMaskTransformer(
+        granularity="global", output="select", max_features=3, random_state=0, **SMALL
+    ).fit(X)
+    order = np.argsort(-est.global_mask_, kind="stable")
+    expected = np.sort(order[:3][est.global_mask_[order[:3]] >= est.threshold])
+    np.testing.assert_array_equal(est.get_support(indices=True), expected)
+    Xt = est.transform(X)
+    np.testing.assert_array_equal(Xt, X[:, expected])
+    assert list(est.get_feature_names_out()) == [f"x{j}" for j in expected]
+    np.testing.assert_array_equal(est.inverse_transform(Xt)[:, expected], Xt)
+    # Every row gets the same selection, whatever the output.
+    est.set_params(output="multiply", threshold=0.0)
+    assert (est.get_mask(X) == est.get_support()).all()
+    assert est.get_support().sum() == 3
+
+
+def test_feature_groups_count_groups_not_columns():
+    X, M = _rows(d=6, seed=2)
+    groups = ["a", "a", "a", "b", "c", "c"]
+    M = np.repeat(M[:, [0, 3, 4]], [3, 1, 2], axis=1)
+    est = LearnedMaskTransformer(
+        feature_groups=groups, max_features=2, threshold=0.0, random_state=0, **SMALL
+    ).fit(X, mask=M)
+    keep = est.get_mask(X).astype(bool)
+    # Whole groups: two of (3, 1, 2) columns.
+    assert set(keep.sum(axis=1)) <= {3, 4, 5}
+    for members in ([0, 1, 2], [3], [4, 5]):
+        assert (keep[:, members].all(axis=1) | ~keep[:, members].any(axis=1)).all()
+    group_probability = est.predict_mask(X)[:, [0, 3, 4]]
+    np.testing.assert_array_equal(
+        keep[:, [0, 3, 4]], _expected_keep(group_probability, 0.0, 2)
+    )
+
+
+def test_series_count_time_steps_and_fractions_follow_the_length():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 20, 2))
+    y = np.arange(60) % 2
+    est = SequenceMaskTransformer(
+        max_features=5, threshold=0.0, random_state=0, **SMALL
+    ).fit(X, y)
+    keep = est.get_mask(X).astype(bool)
+    # One entry per step shared by both channels: 5 steps, 10 entries.
+    np.testing.assert_array_equal(keep[..., 0], keep[..., 1])
+    np.testing.assert_array_equal(
+        keep[..., 0], _expected_keep(est.predict_mask(X)[..., 0], 0.0, 5)
+    )
+    # A fraction counts the steps of the series at hand (12 here, not 20).
+    est.set_params(max_features=0.25)
+    assert (est.get_mask(X[:, :12]).sum(axis=(1, 2)) == 2 * 3).all()
+
+
+def test_images_count_pixels_of_flattened_input():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(40, 8 * 8 * 2))
+    y = np.arange(40) % 2
+    est = ImageMaskTransformer(
+        image_shape=(8, 8, 2), max_features=10, threshold=0.0, random_state=0, **SMALL
+    ).fit(X, y)
+    keep = est.get_mask(X).reshape(40, 8, 8, 2).astype(bool)
+    np.testing.assert_array_equal(keep[..., 0], keep[..., 1])
+    assert (keep[..., 0].sum(axis=(1, 2)) == 10).all()
+    probability = est.predict_mask(X).reshape(40, 8, 8, 2)[..., 0]
+    np.testing.assert_array_equal(keep[..., 0], _expected_keep(probability, 0.0, 10))
+
+
+def test_missing_entries_rank_last():
+    X, M = _rows(seed=3)
+    est = LearnedMaskTransformer(
+        max_features=3, threshold=0.0, random_state=0, **SMALL
+    ).fit(X, mask=M)
+    X_missing = X.copy()
+    top = np.argmax(est.predict_mask(X), axis=1)
+    X_missing[np.arange(len(X)), top] = np.nan
+    keep = est.get_mask(X_missing).astype(bool)
+    # The row's most probable entry is missing: three observed ones are kept.
+    assert not keep[np.arange(len(X)), top].any()
+    assert (keep.sum(axis=1) == 3).all()
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "match"),
+    [
+        (0, ValueError, "max_features"),
+        (-1, ValueError, "max_features"),
+        (1.5, ValueError, "max_features"),
+        (0.0, ValueError, "max_features"),
+        ("3", ValueError, "max_features"),
+        (True, TypeError, "bool"),
+    ],
+)
+def test_bad_max_features_raise_and_leave_the_fit_alone(table_fit, value, error, match):
+    est, X = table_fit
+    est = pickle.loads(pickle.dumps(est))
+    before = est.transform(X)
+    est.set_params(max_features=value)
+    with pytest.raises(error, match=match):
+        est.fit(X)
+    est.set_params(max_features=None)
+    np.testing.assert_array_equal(est.transform(X), before)
