@@ -5,7 +5,8 @@ Searching mask thresholds and architectures in a Pipeline
 
 A learned global mask in front of a logistic regression, on breast-cancer data
 with 20 pure-noise columns added. ``GridSearchCV`` tunes the mask's threshold
-and network together with the downstream model.
+and network together with the downstream model, then how many columns to
+keep (``max_features``) without training the mask again.
 """
 
 # %%
@@ -67,4 +68,27 @@ print(
     sum(k.startswith("noise") for k in kept),
     "of them noise",
 )
+
+# %%
+# How many columns? ``max_features=k`` with ``threshold=0`` keeps exactly the
+# k best columns, ranked at fit by backward elimination under the mask's
+# trained predictor (``ranking_``). It acts after the network, so this search
+# loads the networks the first one trained (same folds, same sparsity).
+mask = search.best_estimator_.named_steps["mask"]
+k_search = GridSearchCV(
+    pipe.set_params(mask__sparsity=mask.sparsity, mask__threshold=0.0),
+    {"mask__max_features": [2, 3, 5, 10, 20]},
+    cv=3,
+).fit(X_train, y_train)
+for k, score in zip(
+    k_search.cv_results_["param_mask__max_features"],
+    k_search.cv_results_["mean_test_score"],
+    strict=True,
+):
+    print(f"max_features={k:>2}: mean CV accuracy {score:.3f}")
+best = k_search.best_estimator_.named_steps["mask"]
+print(
+    f"best k = {best.max_features}: test accuracy {k_search.score(X_test, y_test):.3f}"
+)
+print("columns, best first:", list(X.columns[np.argsort(best.ranking_)][:5]))
 cache.cleanup()

@@ -564,6 +564,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         "predictor_",
         "decoder_",
         "global_mask_",
+        "ranking_",
     )
 
     def _fit(self, X, y, *, mask, sample_weight):
@@ -636,6 +637,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             probe = np.zeros_like(Z[:1])
             logits = np.asarray(mask_network(probe, training=False))[0]
             self.global_mask_ = expit(logits.astype(np.float64))
+            if self._ranks_gates and objective != "supervised":
+                self.ranking_ = self._rank_gates(
+                    Z, targets, objective, target_spec, sample_weight
+                )
         keep = binarize(self._soft_mask(X), self.threshold)
         valid = self._valid_entries(X)
         self.keep_fraction_ = float(
@@ -986,9 +991,48 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         return keep, (keep if self.mask_type == "binary" else soft)
 
     def _largest_global(self):
-        """Mark the ``max_features`` largest entries of the global mask (its layout)."""
+        """Mark the ``max_features`` best entries of the global mask (its layout).
+
+        By ``ranking_`` where the fit ranked the gates, else by keep
+        probability.
+        """
         k = n_kept_at_most(self.max_features, self.global_mask_.size)
+        ranking = getattr(self, "ranking_", None)
+        if ranking is not None:
+            return ranking <= k
         return largest_entries(self.global_mask_[None], k)[0]
+
+    # Whether global masks rank their gates by backward elimination at fit
+    # (skmask.ranking): tables; series and images have too many entries.
+    _ranks_gates = False
+
+    def _rank_gates(self, Z, targets, objective, target_spec, sample_weight):
+        """Rank the global mask's gates under the trained judge (1 = best)."""
+        from skmask import objectives
+        from skmask.ranking import (
+            eliminate_backward,
+            elimination_start,
+            eval_rows,
+            ranking_from_order,
+        )
+
+        rows = eval_rows(Z.shape[0])
+        judge = self.predictor_ if objective == "task" else self.decoder_
+        loss = objectives.judge_loss(objective, target_spec)
+        weights = None if sample_weight is None else sample_weight[rows]
+
+        def evaluate(gate_subsets):
+            return objectives.subset_losses(
+                judge,
+                loss,
+                Z[rows],
+                targets[rows],
+                self._mask_for_X(gate_subsets),
+                weights,
+            )
+
+        order = eliminate_backward(evaluate, elimination_start(self.global_mask_))
+        return ranking_from_order(order, self.global_mask_)
 
     def _global_keep(self):
         """Return the global mask's keep decision, in the mask's layout."""

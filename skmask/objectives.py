@@ -426,6 +426,73 @@ def soft_targets(graph: TrainingGraph, x: np.ndarray, target: TargetSpec) -> Any
     return np.concatenate(parts, axis=0)
 
 
+def judge_loss(objective: str, target: TargetSpec | None) -> Any:
+    """Return the per-row loss a trained judge is scored with on subsets.
+
+    The task predictor's loss to the labels, or the decoder's squared error
+    to the (standardised) input over its observed entries.
+    """
+    if objective == "reconstruction":
+        return _per_row_elementwise(_squared_error)
+    return task_loss(target)
+
+
+def subset_losses(
+    judge: Any,
+    loss: Any,
+    x: np.ndarray,
+    targets: np.ndarray,
+    subsets: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    entries_per_call: int = 1 << 22,
+) -> np.ndarray:
+    """Score column subsets of a table with a judge trained on random masks.
+
+    Parameters
+    ----------
+    judge : keras.Model
+        A task predictor or decoder: maps ``concat([x * m, m])`` to its
+        output.
+    loss : callable
+        Per-row loss ``loss(targets, output)`` (see :func:`judge_loss`).
+    x : ndarray of shape (n_samples, n_features)
+        Network input (standardised; NaN where missing, never kept).
+    targets : ndarray
+        The judge's targets for the rows of ``x``.
+    subsets : ndarray of shape (n_subsets, n_features)
+        1 where a column is kept.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the rows in each mean.
+    entries_per_call : int, default=4194304
+        Entries of the judge's input per call (bounds its memory: 16 MiB of
+        float32 at the default).
+
+    Returns
+    -------
+    ndarray of shape (n_subsets,)
+        The (weighted) mean loss of each subset.
+    """
+    valid = ~np.isnan(x)
+    x0 = np.where(valid, x, 0.0).astype(np.float32)
+    valid = valid.astype(np.float32)
+    n_rows, n_features = x.shape
+    weights = np.ones(n_rows) if sample_weight is None else sample_weight
+    per_call = max(1, entries_per_call // max(2 * n_rows * n_features, 1))
+    means = np.empty(len(subsets), dtype=np.float64)
+    for start in range(0, len(subsets), per_call):
+        chunk = np.asarray(subsets[start : start + per_call], dtype=np.float32)
+        m = chunk[:, None, :] * valid[None]
+        view = np.concatenate([x0[None] * m, m], axis=-1).reshape(-1, 2 * n_features)
+        output = judge(view, training=False)
+        repeated = np.concatenate([targets] * len(chunk), axis=0)
+        per_row = np.asarray(loss(repeated, output), dtype=np.float64)
+        per_row = per_row.reshape(len(chunk), n_rows)
+        means[start : start + len(chunk)] = (
+            per_row @ weights / max(weights.sum(), 1e-12)
+        )
+    return means
+
+
 def task_graph(
     mask_network: Any,
     predictor: Any,

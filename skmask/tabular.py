@@ -179,6 +179,14 @@ default='auto'
     global_mask_ : ndarray of shape (n_features_in_,) or (n_groups_,)
         Soft mask values, for ``granularity='global'`` only (one per group
         with ``feature_groups``).
+    ranking_ : ndarray of int of shape (n_features_in_,) or (n_groups_,)
+        For a global mask trained on a task or by reconstruction: the rank of
+        each gate, 1 = best, found by backward elimination under the trained
+        predictor or decoder (the gate whose loss rises least goes first;
+        the last survivor ranks 1), over the gates kept at 0.5; the others
+        rank after them by keep probability. ``max_features=k`` keeps the
+        gates of rank ``<= k``: a set chosen together, where keep
+        probabilities near 1 would not order them. See ``skmask.ranking``.
     group_index_ : ndarray of shape (n_features_in_,) or None
         The group (gate) of each column, numbered by first appearance in
         ``feature_groups``; ``None`` without groups.
@@ -252,6 +260,7 @@ default='auto'
     """
 
     _allow_missing = True
+    _ranks_gates = True
 
     _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
         **BaseMaskTransformer._parameter_constraints,

@@ -10,6 +10,7 @@ from skmask import (
     LearnedMaskTransformer,
     SequenceMaskTransformer,
 )
+from skmask.ranking import eliminate_backward, ranking_from_order
 
 SMALL = {"epochs": 3, "hidden_units": (8,), "predictor_units": (8,), "batch_size": 32}
 
@@ -84,13 +85,18 @@ def test_weighted_masks_zero_the_entries_past_k(table_fit):
         est.set_params(mask_type="binary", max_features=None, output="multiply")
 
 
-def test_global_masks_select_the_k_largest_features():
+def test_global_masks_select_by_their_ranking():
     X, _ = _rows(seed=1)
     est = LearnedMaskTransformer(
         granularity="global", output="select", max_features=3, random_state=0, **SMALL
     ).fit(X)
-    order = np.argsort(-est.global_mask_, kind="stable")
-    expected = np.sort(order[:3][est.global_mask_[order[:3]] >= est.threshold])
+    ranking, probability = est.ranking_, est.global_mask_
+    np.testing.assert_array_equal(np.sort(ranking), np.arange(1, 9))
+    kept = probability >= 0.5
+    if (~kept).any():
+        # Gates the fit dropped rank after the ones it kept.
+        assert ranking[kept].max() < ranking[~kept].min()
+    expected = np.flatnonzero((ranking <= 3) & (probability >= est.threshold))
     np.testing.assert_array_equal(est.get_support(indices=True), expected)
     Xt = est.transform(X)
     np.testing.assert_array_equal(Xt, X[:, expected])
@@ -100,6 +106,47 @@ def test_global_masks_select_the_k_largest_features():
     est.set_params(output="multiply", threshold=0.0)
     assert (est.get_mask(X) == est.get_support()).all()
     assert est.get_support().sum() == 3
+
+
+def test_elimination_keeps_one_of_two_copies():
+    # Gates 0 and 1 carry the same value (3), gate 2 is worth 2, gate 3
+    # worth 1, gate 4 nothing.
+    def evaluate(subsets):
+        value = 3 * np.maximum(subsets[:, 0], subsets[:, 1])
+        return -(value + 2 * subsets[:, 2] + subsets[:, 3])
+
+    order = eliminate_backward(evaluate, np.ones(5, dtype=bool))
+    # Gate 0 ties with the worthless gate 4 and goes first (the earlier one).
+    np.testing.assert_array_equal(order, [0, 4, 3, 2, 1])
+    ranking = ranking_from_order(order, np.full(5, 0.9))
+    np.testing.assert_array_equal(ranking, [5, 1, 2, 3, 4])
+    # Gates left out of the elimination rank after, the more probable first.
+    ranking = ranking_from_order(np.array([2, 0]), np.array([0.9, 0.1, 0.8, 0.3]))
+    np.testing.assert_array_equal(ranking, [1, 4, 2, 3])
+
+
+def test_the_k_best_columns_are_chosen_together():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 6))
+    X[:, 1] = X[:, 0]  # a copy
+    y = (2 * X[:, 0] + X[:, 2] > 0).astype(int)
+    # No cost: every gate stays open, and the keep probabilities differ by
+    # little (here x2, whose gate no copy shares, is the most probable).
+    est = LearnedMaskTransformer(
+        granularity="global",
+        sparsity=0.0,
+        max_features=1,
+        threshold=0.0,
+        output="select",
+        epochs=10,
+        random_state=0,
+    ).fit(X, y)
+    # Alone, x0 (either copy) predicts y best.
+    assert set(est.get_support(indices=True)) <= {0, 1}
+    est.set_params(max_features=2)
+    support = set(est.get_support(indices=True))
+    assert 2 in support
+    assert len(support & {0, 1}) == 1
 
 
 def test_feature_groups_count_groups_not_columns():
