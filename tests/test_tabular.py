@@ -547,9 +547,10 @@ def test_refit_leaves_nothing_of_the_previous_fit():
     X = np.random.RandomState(0).normal(size=(80, 4))
     est = LearnedMaskTransformer(granularity="global", **SMALL)
     est.fit(X, (X[:, 0] > 0).astype(int))
-    assert {"classes_", "predictor_", "global_mask_"} <= set(vars(est))
+    assert {"classes_", "predictor_", "global_mask_", "ranking_"} <= set(vars(est))
     est.set_params(granularity="instance").fit(X)  # reconstruction
-    left = {"classes_", "predictor_", "global_mask_", "target_mean_"} & set(vars(est))
+    stale = {"classes_", "predictor_", "global_mask_", "ranking_", "target_mean_"}
+    left = stale & set(vars(est))
     assert not left, left
     assert hasattr(est, "decoder_")
     est.fit(X, X[:, 0])  # regression
