@@ -632,15 +632,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             self.predictor_ = trained["companion"]
         self.fill_values_ = fill_values
         if self.granularity == "global":
-            # Global logits ignore the values: zeros, so that no entry of
-            # the probe row is missing (padding guards would close it).
-            probe = np.zeros_like(Z[:1])
-            logits = np.asarray(mask_network(probe, training=False))[0]
-            self.global_mask_ = expit(logits.astype(np.float64))
-            if self._ranks_gates and objective != "supervised":
-                self.ranking_ = self._rank_gates(
-                    Z, targets, objective, target_spec, sample_weight
-                )
+            self.global_mask_ = _global_probabilities(mask_network, Z)
+            # Networks cached before the ranking existed have none.
+            if trained.get("ranking") is not None:
+                self.ranking_ = trained["ranking"]
         keep = binarize(self._soft_mask(X), self.threshold)
         valid = self._valid_entries(X)
         self.keep_fraction_ = float(
@@ -691,7 +686,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         Depends only on the parameters that shape training (never on
         ``threshold``, ``output`` or ``fill_value``), so that its result can
         be cached. Returns a dict with ``mask_network``, ``companion`` (the
-        decoder or predictor, or None) and ``history``.
+        decoder or predictor, or None), ``ranking`` (of a global mask's gates
+        on tables, else None; see :meth:`_rank_gates`) and ``history``.
         """
         n_samples = Z.shape[0]
         input_shape = Z.shape[1:]
@@ -792,9 +788,26 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 None if net is None else copy_model(net)
                 for net in (mask_network, companion)
             )
+        ranking = None
+        if (
+            self.granularity == "global"
+            and self._ranks_gates
+            and objective != "supervised"
+        ):
+            # Part of the cached result: a search over max_features reuses it.
+            ranking = self._rank_gates(
+                mask_network,
+                companion,
+                Z,
+                targets,
+                objective,
+                target_spec,
+                sample_weight,
+            )
         return {
             "mask_network": mask_network,
             "companion": companion,
+            "ranking": ranking,
             "history": history,
             "n_replicas": 1 if strategy is None else strategy.num_replicas_in_sync,
         }
@@ -1006,8 +1019,15 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # (skmask.ranking): tables; series and images have too many entries.
     _ranks_gates = False
 
-    def _rank_gates(self, Z, targets, objective, target_spec, sample_weight):
-        """Rank the global mask's gates under the trained judge (1 = best)."""
+    def _rank_gates(
+        self, mask_network, judge, Z, targets, objective, target_spec, sample_weight
+    ):
+        """Rank the global mask's gates under the trained judge (1 = best).
+
+        Runs inside training (on the clone under ``memory``): it reads the
+        trained networks, the data and the parameters, never fitted
+        attributes.
+        """
         from skmask import objectives
         from skmask.ranking import (
             eliminate_backward,
@@ -1017,22 +1037,20 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         )
 
         rows = eval_rows(Z.shape[0])
-        judge = self.predictor_ if objective == "task" else self.decoder_
         loss = objectives.judge_loss(objective, target_spec)
         weights = None if sample_weight is None else sample_weight[rows]
+        groups = self._gate_groups(Z.shape[1:])
+        probabilities = _global_probabilities(mask_network, Z)
 
         def evaluate(gate_subsets):
+            # A group's gate keeps or drops all its columns.
+            columns = gate_subsets if groups is None else gate_subsets[:, groups]
             return objectives.subset_losses(
-                judge,
-                loss,
-                Z[rows],
-                targets[rows],
-                self._mask_for_X(gate_subsets),
-                weights,
+                judge, loss, Z[rows], targets[rows], columns, weights
             )
 
-        order = eliminate_backward(evaluate, elimination_start(self.global_mask_))
-        return ranking_from_order(order, self.global_mask_)
+        order = eliminate_backward(evaluate, elimination_start(probabilities))
+        return ranking_from_order(order, probabilities)
 
     def _global_keep(self):
         """Return the global mask's keep decision, in the mask's layout."""
@@ -1239,6 +1257,15 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = self._allow_missing
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _global_probabilities(mask_network, Z):
+    """Keep probabilities (float64) of a global mask network's gates."""
+    # Global logits ignore the values: zeros, so that no entry of the probe
+    # row is missing (padding guards would close it).
+    probe = np.zeros_like(Z[:1])
+    logits = np.asarray(mask_network(probe, training=False))[0]
+    return expit(logits.astype(np.float64))
 
 
 def _as_functional(keras, net, input_shape):

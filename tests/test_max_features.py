@@ -233,3 +233,23 @@ def test_bad_max_features_raise_and_leave_the_fit_alone(table_fit, value, error,
         est.fit(X)
     est.set_params(max_features=None)
     np.testing.assert_array_equal(est.transform(X), before)
+
+
+def test_a_search_over_k_reuses_the_cached_network_and_ranking(tmp_path, monkeypatch):
+    X, _ = _rows(seed=4)
+    y = (X[:, 0] > 0).astype(int)
+    params = {"granularity": "global", "memory": str(tmp_path), "random_state": 0}
+    first = LearnedMaskTransformer(max_features=2, **params, **SMALL).fit(X, y)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained or ranked again")
+
+    from skmask import objectives
+
+    monkeypatch.setattr(objectives, "train", no_training)
+    monkeypatch.setattr(LearnedMaskTransformer, "_rank_gates", no_training)
+    second = LearnedMaskTransformer(max_features=5, **params, **SMALL).fit(X, y)
+    np.testing.assert_array_equal(second.ranking_, first.ranking_)
+    # The kept gates rank first: the 5 best of them, or all if fewer.
+    kept = (second.global_mask_ >= 0.5).sum()
+    assert second.get_support().sum() == min(5, kept)
