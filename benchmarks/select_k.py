@@ -19,10 +19,9 @@ import argparse
 import time
 
 import numpy as np
+from _shared import downstream_score
 from sklearn.datasets import load_breast_cancer, make_classification, make_friedman1
 from sklearn.ensemble import (
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -93,13 +92,6 @@ def _support(selector, k):
     return selector.get_support(indices=True)
 
 
-def _score(regression, X_train, y_train, X_test, y_test):
-    model = (
-        HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
-    )
-    return model(random_state=0).fit(X_train, y_train).score(X_test, y_test)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
@@ -120,7 +112,7 @@ def main():
     for name, X, y, relevant, regression, ks in tables:
         half = len(y) // 2
         X_train, y_train, X_test, y_test = X[:half], y[:half], X[half:], y[half:]
-        all_score = _score(regression, X_train, y_train, X_test, y_test)
+        all_score = downstream_score(regression, X_train, y_train, X_test, y_test)
         print(f"{name:<24}{'all':>4}  {'(no selection)':<24}{'':>11}{all_score:>8.3f}")
         for label, selector in _selectors(regression, args.seed, args.quick).items():
             start = time.perf_counter()
@@ -134,7 +126,7 @@ def main():
             for k in ks:
                 cols = _support(selector, k)
                 share = 100 * np.isin(cols, relevant).mean()
-                score = _score(
+                score = downstream_score(
                     regression, X_train[:, cols], y_train, X_test[:, cols], y_test
                 )
                 print(

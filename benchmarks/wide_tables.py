@@ -19,11 +19,8 @@ import argparse
 import time
 
 import numpy as np
+from _shared import downstream_score
 from sklearn.datasets import load_breast_cancer, make_classification, make_friedman1
-from sklearn.ensemble import (
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
-)
 
 from skmask import LearnedMaskTransformer
 from skmask.datasets import make_invase
@@ -68,13 +65,6 @@ def _columns(X, k):
     return truth
 
 
-def _score(regression, X_train, y_train, X_test, y_test):
-    model = (
-        HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
-    )
-    return model(random_state=0).fit(X_train, y_train).score(X_test, y_test)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
@@ -111,7 +101,7 @@ def main():
             break
         half = len(y) // 2
         X_tr, y_tr, X_te, y_te = X[:half], y[:half], X[half:], y[half:]
-        plain = _score(regression, X_tr, y_tr, X_te, y_te)
+        plain = downstream_score(regression, X_tr, y_tr, X_te, y_te)
         designs = [("tokens", LearnedMaskTransformer)]
         if args.designs == "both":
             designs.append(("mask bits", MaskBitsTransformer))
@@ -123,7 +113,7 @@ def main():
             mask = cls(random_state=args.seed, **fit_params).fit(X_tr, y_tr)
             seconds = time.perf_counter() - started
             pred = mask.get_mask(X_te)
-            masked = _score(
+            masked = downstream_score(
                 regression, mask.transform(X_tr), y_tr, mask.transform(X_te), y_te
             )
             print(
