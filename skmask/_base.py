@@ -210,6 +210,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # Tables take NaN as missing values (never kept, NaN in the output);
     # series use NaN for end padding only, images not at all.
     _allow_missing = False
+    # Estimators pickled before max_features existed lack the attribute:
+    # this default lets them load, and act, as they did.
+    max_features = None
 
     # Hooks with tabular defaults: one mask entry per column of a 2-D X.
     def _mask_shape(self, input_shape):

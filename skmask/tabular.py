@@ -55,8 +55,8 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         ``feature_groups``): those with the highest keep probabilities among
         the ones at or above ``threshold``. An int counts features, a float in
         (0, 1] is a fraction of them. With ``granularity='global'``, the same
-        features for every row, as ``max_features`` of
-        :class:`~sklearn.feature_selection.SelectFromModel`. Set
+        features for every row: the k best by ``ranking_``, as
+        ``SelectFromModel(max_features=k)`` keeps the k most important. Set
         ``threshold=0`` to keep exactly this many, as L2X does. Weighted
         masks give the others weight 0. Training does not depend on it, so
         changing it needs no refit. ``None``: no limit.
