@@ -986,10 +986,14 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return self._applied_mask(self._soft_mask(X))[1].astype(np.float64)
+        return self._applied_mask(self._soft_mask(X), X)[1].astype(np.float64)
 
-    def _applied_mask(self, soft):
-        """Return ``(keep, mask)``: the keep/drop decision and the mask applied."""
+    def _applied_mask(self, soft, X=None):
+        """Return ``(keep, mask)``: the keep/drop decision and the mask applied.
+
+        ``X`` (validated, the rows of ``soft``) lets tables choose an instance
+        mask's ``max_features`` entries with the trained judge.
+        """
         keep = binarize(soft, self.threshold)
         if self.max_features is not None:
             if self.granularity == "global":
@@ -1000,11 +1004,54 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 # pixels), where missing entries count as 0.
                 entries = self._mask_entries(soft)
                 k = n_kept_at_most(self.max_features, entries[0].size)
-                largest = self._mask_for_X(largest_entries(entries, k))
+                judge = self._instance_judge() if X is not None else None
+                if judge is None:
+                    chosen = largest_entries(entries, k)
+                else:
+                    valid = ~np.isnan(X)
+                    eligible = self._mask_entries((keep & valid).astype(np.float64))
+                    chosen = self._judged_entries(judge, X, eligible > 0, k)
+                largest = self._mask_for_X(chosen)
             keep &= largest
             if self.mask_type == "weighted":
                 soft = np.where(largest, soft, 0.0)
         return keep, (keep if self.mask_type == "binary" else soft)
+
+    def _instance_judge(self):
+        """Return the trained predictor or decoder that picks an instance mask's k.
+
+        Tables only (``_ranks_gates``); None where no judge was trained
+        (supervised masks) or for series and images.
+        """
+        if not self._ranks_gates:
+            return None
+        judge = getattr(self, "predictor_", None)
+        return getattr(self, "decoder_", None) if judge is None else judge
+
+    def _judged_entries(self, judge, X, eligible, k):
+        """Choose up to ``k`` eligible entries per row by forward selection.
+
+        Each step adds, per row, the eligible entry that brings the judge's
+        output closest to its output on the whole row (squared distance of
+        logits or values; a softmax's logits centred first), as L2X's k
+        entries aim to preserve the model's prediction. Label-free, so it
+        works at transform time.
+        """
+        from skmask import objectives
+
+        return objectives.forward_selection(
+            judge,
+            self._network_input(X),
+            eligible,
+            k,
+            groups=self._groups_for_columns(),
+            # Class logits of several outputs are a softmax's.
+            softmax=hasattr(self, "classes_"),
+        )
+
+    def _groups_for_columns(self):
+        """Return the gate of each column, or None when each is its own."""
+        return None
 
     def _largest_global(self):
         """Mark the ``max_features`` best entries of the global mask (its layout).
@@ -1144,7 +1191,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         )
 
     def _transform_rows(self, X):
-        keep, mask = self._applied_mask(self._soft_mask(X))
+        keep, mask = self._applied_mask(self._soft_mask(X), X)
         return self._apply(X, keep, mask)
 
     def _apply(self, X, keep, mask):

@@ -493,6 +493,85 @@ def subset_losses(
     return means
 
 
+def forward_selection(
+    judge: Any,
+    x: np.ndarray,
+    eligible: np.ndarray,
+    k: int,
+    *,
+    groups: np.ndarray | None = None,
+    softmax: bool = False,
+    entries_per_call: int = 1 << 22,
+) -> np.ndarray:
+    """Pick up to ``k`` entries per row that preserve a judge's output.
+
+    Greedy forward selection: each step adds, per row, the eligible entry
+    whose addition brings the judge's output on ``concat([x * m, m])``
+    closest (squared distance) to its output on the whole observed row.
+
+    Parameters
+    ----------
+    judge : keras.Model
+        A task predictor or decoder trained on random masks.
+    x : ndarray of shape (n_samples, n_features)
+        Network input (standardised; NaN where missing, never kept).
+    eligible : ndarray of bool of shape (n_samples, n_gates)
+        The entries each row may keep (one per gate: a column, or a group).
+    k : int
+        Entries to choose per row (fewer where fewer are eligible).
+    groups : ndarray of shape (n_features,), default=None
+        The gate of each column; None when each column is its own gate.
+    softmax : bool, default=False
+        The judge outputs the logits of a softmax when it has several
+        outputs: they are compared after centring (a softmax ignores shifts).
+    entries_per_call : int, default=4194304
+        Entries of the judge's input per call (bounds its memory).
+
+    Returns
+    -------
+    ndarray of bool of shape (n_samples, n_gates)
+        The chosen entries. Ties go to the earlier gate.
+    """
+    valid = ~np.isnan(x)
+    x0 = np.where(valid, x, 0.0).astype(np.float32)
+    valid = valid.astype(np.float32)
+    n_rows, n_features = x.shape
+    n_gates = eligible.shape[1]
+    to_columns = np.eye(n_gates, dtype=np.float32)
+    if groups is not None:
+        to_columns = to_columns[:, np.asarray(groups)]
+
+    def outputs(view):
+        out = np.asarray(judge(view, training=False), dtype=np.float64)
+        if softmax and out.shape[-1] > 1:
+            out = out - out.mean(axis=-1, keepdims=True)
+        return out
+
+    reference = outputs(np.concatenate([x0 * valid, valid], axis=1))
+    chosen = np.zeros((n_rows, n_gates), dtype=bool)
+    rows_per_call = max(1, entries_per_call // max(2 * n_gates * n_features, 1))
+    for _ in range(min(k, n_gates)):
+        candidates = eligible & ~chosen
+        if not candidates.any():
+            break
+        for start in range(0, n_rows, rows_per_call):
+            rows = slice(start, min(start + rows_per_call, n_rows))
+            base = chosen[rows].astype(np.float32)
+            # One subset per (row, candidate gate): the chosen gates plus it.
+            subsets = np.minimum(base[:, None, :] + np.eye(n_gates)[None], 1.0)
+            m = (subsets @ to_columns) * valid[rows, None, :]
+            view = np.concatenate([x0[rows, None, :] * m, m], axis=-1)
+            out = outputs(view.reshape(-1, 2 * n_features).astype(np.float32))
+            out = out.reshape(m.shape[0], n_gates, -1)
+            distance = ((out - reference[rows, None, :]) ** 2).mean(axis=-1)
+            distance[~candidates[rows]] = np.inf
+            best = np.argmin(distance, axis=1)  # the earlier gate on ties
+            has = candidates[rows].any(axis=1)
+            index = np.flatnonzero(has) + start
+            chosen[index, best[has]] = True
+    return chosen
+
+
 def task_graph(
     mask_network: Any,
     predictor: Any,

@@ -387,6 +387,9 @@ default='auto'
         # One value per group, spread over the group's columns.
         return mask[..., index]
 
+    def _groups_for_columns(self):
+        return self._groups_fitted()
+
     def _mask_entries(self, values):
         index = self._groups_fitted()
         if index is None:
@@ -489,7 +492,7 @@ default='auto'
         X = self._validate_X(X, reset=False)
         Z = self._network_input(X)
         # X is validated already: apply the mask without validating again.
-        keep = self._applied_mask(self._soft_mask(X))[1].astype(np.float32)
+        keep = self._applied_mask(self._soft_mask(X), X)[1].astype(np.float32)
         # Missing entries have mask 0: the decoder rebuilds them too.
         view = np.concatenate([np.nan_to_num(Z) * keep, keep], axis=1)
         Z_hat = np.asarray(self.decoder_(view, training=False), dtype=np.float64)

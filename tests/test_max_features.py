@@ -253,3 +253,42 @@ def test_a_search_over_k_reuses_the_cached_network_and_ranking(tmp_path, monkeyp
     # The kept gates rank first: the 5 best of them, or all if fewer.
     kept = (second.global_mask_ >= 0.5).sum()
     assert second.get_support().sum() == min(5, kept)
+
+
+@pytest.fixture(scope="module")
+def judged_fit():
+    """A task mask with no cost: every gate open, keep probabilities alike."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 5))
+    y = (X[:, 0] > 0).astype(int)
+    est = LearnedMaskTransformer(
+        sparsity=0.0, epochs=10, random_state=0, max_features=1, threshold=0.0
+    ).fit(X, y)
+    return est, X
+
+
+def test_tables_choose_an_instance_masks_k_with_the_judge(judged_fit):
+    est, X = judged_fit
+    keep = est.get_mask(X).astype(bool)
+    assert (keep.sum(axis=1) == 1).all()
+    # y reads x0 alone: the predictor's output moves most with it.
+    assert keep[:, 0].mean() > 0.85
+    # The keep probabilities alone do not single x0 out.
+    assert _expected_keep(est.predict_mask(X), 0.0, 1)[:, 0].mean() < 0.75
+    np.testing.assert_array_equal(est.transform(X), X * keep)
+
+
+def test_the_judge_chooses_among_eligible_observed_entries(judged_fit):
+    est, X = judged_fit
+    X_missing = X.copy()
+    X_missing[::2, 0] = np.nan
+    est.set_params(max_features=2, threshold=0.5)
+    try:
+        P = est.predict_mask(X_missing)
+        keep = est.get_mask(X_missing).astype(bool)
+    finally:
+        est.set_params(max_features=1, threshold=0.0)
+    assert not keep[::2, 0].any()
+    eligible = (P >= 0.5) & ~np.isnan(X_missing)
+    assert not (keep & ~eligible).any()
+    np.testing.assert_array_equal(keep.sum(axis=1), np.minimum(eligible.sum(1), 2))
