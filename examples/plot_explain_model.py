@@ -48,7 +48,9 @@ for name, explainer in explainers.items():
     )
 
 # L2X's own setting: exactly k features per row (``max_features=k`` with
-# ``threshold=0``, each row's k most probable), read from the same fit.
+# ``threshold=0``), read from the same fit. On tables the k are chosen by
+# forward selection under the mask's trained predictor: the features that
+# keep its output closest to its output on the whole row.
 explainer = explainers["its classes"]
 for k in (1, 2, 4, 8):
     explainer.set_params(max_features=k, threshold=0.0)
