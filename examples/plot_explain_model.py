@@ -48,9 +48,10 @@ for name, explainer in explainers.items():
     )
 
 # L2X's own setting: exactly k features per row (``max_features=k`` with
-# ``threshold=0``), read from the same fit. On tables the k are chosen by
-# forward selection under the mask's trained predictor: the features that
-# keep its output closest to its output on the whole row.
+# ``threshold=0``), read from the same fit. On tables the mask's own
+# selection is brought to k features under its trained predictor: dropped
+# (or added) one at a time so that the predictor's output stays closest to
+# its output on the whole row.
 explainer = explainers["its classes"]
 for k in (1, 2, 4, 8):
     explainer.set_params(max_features=k, threshold=0.0)

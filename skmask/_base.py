@@ -1010,7 +1010,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 else:
                     valid = ~np.isnan(X)
                     eligible = self._mask_entries((keep & valid).astype(np.float64))
-                    chosen = self._judged_entries(judge, X, eligible > 0, k)
+                    # The mask's own choice, as training thresholds it.
+                    own = self._mask_entries(((soft >= 0.5) & valid).astype(float))
+                    chosen = self._judged_entries(judge, X, own > 0, eligible > 0, k)
                 largest = self._mask_for_X(chosen)
             keep &= largest
             if self.mask_type == "weighted":
@@ -1028,20 +1030,21 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         judge = getattr(self, "predictor_", None)
         return getattr(self, "decoder_", None) if judge is None else judge
 
-    def _judged_entries(self, judge, X, eligible, k):
-        """Choose up to ``k`` eligible entries per row by forward selection.
+    def _judged_entries(self, judge, X, own, eligible, k):
+        """Bring each row's own selection to ``k`` entries under the judge.
 
-        Each step adds, per row, the eligible entry that brings the judge's
-        output closest to its output on the whole row (squared distance of
-        logits or values; a softmax's logits centred first), as L2X's k
-        entries aim to preserve the model's prediction. Label-free, so it
-        works at transform time.
+        From the entries the mask keeps at 0.5, drop (or add) one at a time
+        the entry that keeps the judge's output closest to its output on the
+        whole row (squared distance of logits or values; a softmax's logits
+        centred), as L2X's k entries aim to preserve the model's prediction.
+        Label-free, so it works at transform time.
         """
         from skmask import objectives
 
-        return objectives.forward_selection(
+        return objectives.resize_selection(
             judge,
             self._network_input(X),
+            own & eligible,
             eligible,
             k,
             groups=self._groups_for_columns(),

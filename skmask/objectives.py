@@ -493,9 +493,10 @@ def subset_losses(
     return means
 
 
-def forward_selection(
+def resize_selection(
     judge: Any,
     x: np.ndarray,
+    start: np.ndarray,
     eligible: np.ndarray,
     k: int,
     *,
@@ -503,11 +504,13 @@ def forward_selection(
     softmax: bool = False,
     entries_per_call: int = 1 << 22,
 ) -> np.ndarray:
-    """Pick up to ``k`` entries per row that preserve a judge's output.
+    """Bring each row's selection to ``k`` entries, guided by a judge.
 
-    Greedy forward selection: each step adds, per row, the eligible entry
-    whose addition brings the judge's output on ``concat([x * m, m])``
-    closest (squared distance) to its output on the whole observed row.
+    From ``start`` (the mask's own choice), a row with more than ``k``
+    entries drops, one step at a time, the entry whose removal keeps the
+    judge's output on ``concat([x * m, m])`` closest (squared distance) to
+    its output on the whole observed row; a row with fewer adds the eligible
+    entry that brings it closest. Label-free, so it works at transform.
 
     Parameters
     ----------
@@ -515,10 +518,12 @@ def forward_selection(
         A task predictor or decoder trained on random masks.
     x : ndarray of shape (n_samples, n_features)
         Network input (standardised; NaN where missing, never kept).
+    start : ndarray of bool of shape (n_samples, n_gates)
+        The entries each row starts from (a subset of ``eligible``).
     eligible : ndarray of bool of shape (n_samples, n_gates)
         The entries each row may keep (one per gate: a column, or a group).
     k : int
-        Entries to choose per row (fewer where fewer are eligible).
+        Entries per row (fewer where fewer are eligible).
     groups : ndarray of shape (n_features,), default=None
         The gate of each column; None when each column is its own gate.
     softmax : bool, default=False
@@ -535,11 +540,12 @@ def forward_selection(
     valid = ~np.isnan(x)
     x0 = np.where(valid, x, 0.0).astype(np.float32)
     valid = valid.astype(np.float32)
-    n_rows, n_features = x.shape
+    n_features = x.shape[1]
     n_gates = eligible.shape[1]
     to_columns = np.eye(n_gates, dtype=np.float32)
     if groups is not None:
         to_columns = to_columns[:, np.asarray(groups)]
+    flip = np.eye(n_gates, dtype=bool)
 
     def outputs(view):
         out = np.asarray(judge(view, training=False), dtype=np.float64)
@@ -548,28 +554,31 @@ def forward_selection(
         return out
 
     reference = outputs(np.concatenate([x0 * valid, valid], axis=1))
-    chosen = np.zeros((n_rows, n_gates), dtype=bool)
+    chosen = start & eligible
     rows_per_call = max(1, entries_per_call // max(2 * n_gates * n_features, 1))
-    for _ in range(min(k, n_gates)):
-        candidates = eligible & ~chosen
-        if not candidates.any():
-            break
-        for start in range(0, n_rows, rows_per_call):
-            rows = slice(start, min(start + rows_per_call, n_rows))
-            base = chosen[rows].astype(np.float32)
-            # One subset per (row, candidate gate): the chosen gates plus it.
-            subsets = np.minimum(base[:, None, :] + np.eye(n_gates)[None], 1.0)
-            m = (subsets @ to_columns) * valid[rows, None, :]
+    while True:
+        count = chosen.sum(axis=1)
+        shrink = count > k
+        grow = (count < k) & (eligible & ~chosen).any(axis=1)
+        active = np.flatnonzero(shrink | grow)
+        if active.size == 0:
+            return chosen
+        for begin in range(0, active.size, rows_per_call):
+            rows = active[begin : begin + rows_per_call]
+            # One subset per (row, gate): the row's selection with that gate
+            # flipped (dropped when shrinking, added when growing).
+            subsets = chosen[rows][:, None, :] ^ flip[None]
+            m = (subsets.astype(np.float32) @ to_columns) * valid[rows, None, :]
             view = np.concatenate([x0[rows, None, :] * m, m], axis=-1)
-            out = outputs(view.reshape(-1, 2 * n_features).astype(np.float32))
-            out = out.reshape(m.shape[0], n_gates, -1)
+            out = outputs(view.reshape(-1, 2 * n_features))
+            out = out.reshape(len(rows), n_gates, -1)
             distance = ((out - reference[rows, None, :]) ** 2).mean(axis=-1)
-            distance[~candidates[rows]] = np.inf
+            movable = np.where(
+                shrink[rows, None], chosen[rows], eligible[rows] & ~chosen[rows]
+            )
+            distance[~movable] = np.inf
             best = np.argmin(distance, axis=1)  # the earlier gate on ties
-            has = candidates[rows].any(axis=1)
-            index = np.flatnonzero(has) + start
-            chosen[index, best[has]] = True
-    return chosen
+            chosen[rows, best] ^= True
 
 
 def task_graph(

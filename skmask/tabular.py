@@ -52,11 +52,13 @@ class LearnedMaskTransformer(BaseMaskTransformer):
         :meth:`get_support` for either mask type. Changing it needs no refit.
     max_features : int, float or None, default=None
         Keep at most this many features per row (per group with
-        ``feature_groups``), among the ones at or above ``threshold``: those
-        that keep the trained predictor's (or decoder's) output closest to
-        its output on the whole row, chosen by forward selection at
-        transform (no labels needed); by keep probability for supervised
-        masks, which train no judge. An int counts features, a float in
+        ``feature_groups``), among the ones at or above ``threshold``. From
+        the features the mask keeps at 0.5, those the trained predictor (or
+        decoder) misses least are dropped one at a time, or the ones it
+        gains most from added, until k remain: its output stays closest to
+        its output on the whole row (at transform, no labels needed).
+        Supervised masks, which train no judge, keep the most probable. An
+        int counts features, a float in
         (0, 1] is a fraction of them. With ``granularity='global'``, the same
         features for every row: the k best by ``ranking_``, as
         ``SelectFromModel(max_features=k)`` keeps the k most important. Set

@@ -1,4 +1,4 @@
-"""``max_features``: at most k mask entries per row, ranked by keep probability."""
+"""``max_features``: at most k mask entries per row, and how the k are chosen."""
 
 import pickle
 
