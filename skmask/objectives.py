@@ -426,6 +426,18 @@ def soft_targets(graph: TrainingGraph, x: np.ndarray, target: TargetSpec) -> Any
     return np.concatenate(parts, axis=0)
 
 
+def _subset_views(x0: np.ndarray, valid: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Flatten ``concat([x * m, m])`` for every subset of columns in ``keep``.
+
+    ``x0`` (rows with missing entries at 0) and ``valid`` (1.0 where
+    observed) broadcast against ``keep`` of shape ``(..., n_features)``;
+    the result has one row per subset, ``2 * n_features`` columns.
+    """
+    m = keep * valid
+    view = np.concatenate([np.broadcast_to(x0, m.shape) * m, m], axis=-1)
+    return view.reshape(-1, view.shape[-1]).astype(np.float32, copy=False)
+
+
 def judge_loss(objective: str, target: TargetSpec | None) -> Any:
     """Return the per-row loss a trained judge is scored with on subsets.
 
@@ -481,9 +493,8 @@ def subset_losses(
     means = np.empty(len(subsets), dtype=np.float64)
     for start in range(0, len(subsets), per_call):
         chunk = np.asarray(subsets[start : start + per_call], dtype=np.float32)
-        m = chunk[:, None, :] * valid[None]
-        view = np.concatenate([x0[None] * m, m], axis=-1).reshape(-1, 2 * n_features)
-        output = judge(view, training=False)
+        views = _subset_views(x0[None], valid[None], chunk[:, None, :])
+        output = judge(views, training=False)
         repeated = np.concatenate([targets] * len(chunk), axis=0)
         per_row = np.asarray(loss(repeated, output), dtype=np.float64)
         per_row = per_row.reshape(len(chunk), n_rows)
@@ -568,9 +579,8 @@ def resize_selection(
             # One subset per (row, gate): the row's selection with that gate
             # flipped (dropped when shrinking, added when growing).
             subsets = chosen[rows][:, None, :] ^ flip[None]
-            m = (subsets.astype(np.float32) @ to_columns) * valid[rows, None, :]
-            view = np.concatenate([x0[rows, None, :] * m, m], axis=-1)
-            out = outputs(view.reshape(-1, 2 * n_features))
+            columns = subsets.astype(np.float32) @ to_columns
+            out = outputs(_subset_views(x0[rows, None], valid[rows, None], columns))
             out = out.reshape(len(rows), n_gates, -1)
             distance = ((out - reference[rows, None, :]) ** 2).mean(axis=-1)
             movable = np.where(
