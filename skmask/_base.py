@@ -1047,13 +1047,13 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             own & eligible,
             eligible,
             k,
-            groups=self._groups_for_columns(),
+            groups=self._groups_fitted(),
             # Class logits of several outputs are a softmax's.
             softmax=hasattr(self, "classes_"),
         )
 
-    def _groups_for_columns(self):
-        """Return the gate of each column, or None when each is its own."""
+    def _groups_fitted(self):
+        """Return the fitted gate of each column, or None when each is its own."""
         return None
 
     def _largest_global(self):

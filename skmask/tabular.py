@@ -392,9 +392,6 @@ default='auto'
         # One value per group, spread over the group's columns.
         return mask[..., index]
 
-    def _groups_for_columns(self):
-        return self._groups_fitted()
-
     def _mask_entries(self, values):
         index = self._groups_fitted()
         if index is None:
