@@ -426,6 +426,12 @@ def soft_targets(graph: TrainingGraph, x: np.ndarray, target: TargetSpec) -> Any
     return np.concatenate(parts, axis=0)
 
 
+def _observed(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split a table with NaN into its values (0 where missing) and 1.0/0.0 flags."""
+    valid = ~np.isnan(x)
+    return np.where(valid, x, 0.0).astype(np.float32), valid.astype(np.float32)
+
+
 def _subset_views(x0: np.ndarray, valid: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Flatten ``concat([x * m, m])`` for every subset of columns in ``keep``.
 
@@ -484,9 +490,7 @@ def subset_losses(
     ndarray of shape (n_subsets,)
         The (weighted) mean loss of each subset.
     """
-    valid = ~np.isnan(x)
-    x0 = np.where(valid, x, 0.0).astype(np.float32)
-    valid = valid.astype(np.float32)
+    x0, valid = _observed(x)
     n_rows, n_features = x.shape
     weights = np.ones(n_rows) if sample_weight is None else sample_weight
     per_call = max(1, entries_per_call // max(2 * n_rows * n_features, 1))
@@ -548,25 +552,30 @@ def resize_selection(
     ndarray of bool of shape (n_samples, n_gates)
         The chosen entries. Ties go to the earlier gate.
     """
-    valid = ~np.isnan(x)
-    x0 = np.where(valid, x, 0.0).astype(np.float32)
-    valid = valid.astype(np.float32)
+    x0, valid = _observed(x)
     n_features = x.shape[1]
     n_gates = eligible.shape[1]
     to_columns = np.eye(n_gates, dtype=np.float32)
     if groups is not None:
         to_columns = to_columns[:, np.asarray(groups)]
-    flip = np.eye(n_gates, dtype=bool)
+    views_per_call = max(1, entries_per_call // max(2 * n_features, 1))
 
-    def outputs(view):
-        out = np.asarray(judge(view, training=False), dtype=np.float64)
+    def outputs(rows, subsets):
+        # The judge's output on row ``rows[i]`` keeping the gates ``subsets[i]``.
+        parts = []
+        for begin in range(0, len(rows), views_per_call):
+            part = slice(begin, begin + views_per_call)
+            columns = subsets[part].astype(np.float32) @ to_columns
+            views = _subset_views(x0[rows[part]], valid[rows[part]], columns)
+            parts.append(np.asarray(judge(views, training=False), dtype=np.float64))
+        out = np.concatenate(parts)
         if softmax and out.shape[-1] > 1:
             out = out - out.mean(axis=-1, keepdims=True)
         return out
 
-    reference = outputs(np.concatenate([x0 * valid, valid], axis=1))
+    everything = np.ones_like(eligible)
+    reference = outputs(np.arange(len(x)), everything)
     chosen = start & eligible
-    rows_per_call = max(1, entries_per_call // max(2 * n_gates * n_features, 1))
     while True:
         count = chosen.sum(axis=1)
         shrink = count > k
@@ -574,21 +583,21 @@ def resize_selection(
         active = np.flatnonzero(shrink | grow)
         if active.size == 0:
             return chosen
-        for begin in range(0, active.size, rows_per_call):
-            rows = active[begin : begin + rows_per_call]
-            # One subset per (row, gate): the row's selection with that gate
-            # flipped (dropped when shrinking, added when growing).
-            subsets = chosen[rows][:, None, :] ^ flip[None]
-            columns = subsets.astype(np.float32) @ to_columns
-            out = outputs(_subset_views(x0[rows, None], valid[rows, None], columns))
-            out = out.reshape(len(rows), n_gates, -1)
-            distance = ((out - reference[rows, None, :]) ** 2).mean(axis=-1)
-            movable = np.where(
-                shrink[rows, None], chosen[rows], eligible[rows] & ~chosen[rows]
-            )
-            distance[~movable] = np.inf
-            best = np.argmin(distance, axis=1)  # the earlier gate on ties
-            chosen[rows, best] ^= True
+        # Only the gates a row may flip are judged (kept ones when shrinking,
+        # eligible dropped ones when growing): a few of many on wide tables.
+        movable = np.where(
+            shrink[active, None],
+            chosen[active],
+            eligible[active] & ~chosen[active],
+        )
+        pair_row, pair_gate = np.nonzero(movable)
+        subsets = chosen[active[pair_row]]
+        subsets[np.arange(pair_row.size), pair_gate] ^= True
+        gap = outputs(active[pair_row], subsets) - reference[active[pair_row]]
+        distance = np.full(movable.shape, np.inf)
+        distance[pair_row, pair_gate] = (gap**2).mean(axis=-1)
+        best = np.argmin(distance, axis=1)  # the earlier gate on ties
+        chosen[active, best] ^= True
 
 
 def task_graph(

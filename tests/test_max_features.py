@@ -292,3 +292,53 @@ def test_the_judge_chooses_among_eligible_observed_entries(judged_fit):
     eligible = (P >= 0.5) & ~np.isnan(X_missing)
     assert not (keep & ~eligible).any()
     np.testing.assert_array_equal(keep.sum(axis=1), np.minimum(eligible.sum(1), 2))
+
+
+def _resize_reference(judge, x, start, eligible, k, groups):
+    """Greedy resizing that judges every gate of every row (no shortcuts)."""
+    x0, valid = np.nan_to_num(x), (~np.isnan(x)).astype(float)
+    to_columns = np.eye(eligible.shape[1])[:, groups]
+
+    def output(row, gates):
+        m = (gates.astype(float) @ to_columns) * valid[row]
+        return judge(np.concatenate([x0[row] * m, m])[None], training=False)[0]
+
+    chosen = start & eligible
+    for row in range(len(x)):
+        reference = output(row, np.ones(eligible.shape[1], dtype=bool))
+        while True:
+            count = chosen[row].sum()
+            movable = chosen[row] if count > k else eligible[row] & ~chosen[row]
+            if count == k or not movable.any():
+                break
+            distance = np.full(eligible.shape[1], np.inf)
+            for gate in np.flatnonzero(movable):
+                flipped = chosen[row].copy()
+                flipped[gate] ^= True
+                distance[gate] = np.mean((output(row, flipped) - reference) ** 2)
+            chosen[row, np.argmin(distance)] ^= True
+    return chosen
+
+
+def test_resizing_judges_only_the_gates_a_row_may_flip():
+    from skmask.objectives import resize_selection
+
+    rng = np.random.RandomState(0)
+    n, d = 40, 7
+    groups = np.array([0, 1, 1, 2, 3, 4, 4])  # five gates, two of two columns
+    weights = rng.normal(size=(2 * d, 3))
+
+    def judge(views, training=False):
+        return np.tanh(views @ weights) * views[:, :1]
+
+    x = rng.normal(size=(n, d))
+    x[rng.rand(n, d) < 0.15] = np.nan
+    eligible = rng.rand(n, 5) < 0.8
+    start = rng.rand(n, 5) < 0.5  # rows above, at and below k
+    expected = _resize_reference(judge, x, start, eligible, 2, groups)
+    # A small budget per call splits the views across calls.
+    chosen = resize_selection(
+        judge, x, start, eligible, 2, groups=groups, entries_per_call=100
+    )
+    np.testing.assert_array_equal(chosen, expected)
+    assert (chosen.sum(axis=1) == np.minimum(eligible.sum(axis=1), 2)).all()
