@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 
 from skmask._base import BaseMaskTransformer
 
@@ -28,16 +29,26 @@ class LearnedMaskTransformer(BaseMaskTransformer):
 
     Parameters
     ----------
-    network : 'mlp', keras.Model or callable, default='mlp'
+    network : {'auto', 'mlp', 'leave_one_out'}, keras.Model or callable, \
+default='auto'
         The instance-wise mask network. ``'mlp'`` builds a ReLU MLP shaped by
-        ``hidden_units``. A ``keras.Model`` (possibly pre-trained; it is
+        ``hidden_units``. ``'leave_one_out'`` builds one whose logit for a
+        feature (a group) never reads that feature's own value: it decides
+        from the rest of the row whether the feature is needed, so a dropped
+        entry's absence carries no information about its value
+        (:func:`~skmask.networks.build_leave_one_out_mask_network`).
+        ``'auto'``: ``'leave_one_out'`` under the task objective, ``'mlp'``
+        under the others (a supervised mask may be a function of the entry
+        itself, as "keep the positive entries" is; a reconstruction mask
+        keeps an entry for its value). A ``keras.Model`` (possibly pre-trained; it is
         copied, never trained in place) or a callable ``f(input_shape) ->
         keras.Model`` must map a batch of rows to one mask *logit* per
         feature (per group with ``feature_groups``); a subclassed model,
         which has no shapes until called, is wrapped in a functional one.
         Used when ``granularity='instance'``.
     hidden_units : int or tuple of int, default=(64,)
-        Hidden layer widths of the ``'mlp'`` mask network.
+        Hidden layer widths of the built mask network (``'mlp'`` or
+        ``'leave_one_out'``).
     mask_type : {'binary', 'weighted'}, default='binary'
         ``'binary'``: keep/drop, the soft mask thresholded at ``threshold``
         (gates train as hard straight-through concrete samples).
@@ -269,13 +280,14 @@ default='auto'
 
     _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
         **BaseMaskTransformer._parameter_constraints,
+        "network": [StrOptions({"auto", "mlp", "leave_one_out"}), callable],
         "feature_groups": ["array-like", callable, None],
     }
 
     def __init__(
         self,
         *,
-        network="mlp",
+        network="auto",
         hidden_units=(64,),
         mask_type="binary",
         threshold=0.5,
@@ -437,8 +449,25 @@ default='auto'
     def _build_default_network(
         self, input_shape, hidden_units, initial_logit, objective
     ):
-        from skmask.networks import build_mlp_mask_network
+        from skmask.networks import (
+            build_leave_one_out_mask_network,
+            build_mlp_mask_network,
+        )
 
+        # A task mask's gate decides from the rest of the row: see
+        # docs/design.md, "Task masks on tables do not read the entry they
+        # gate". Supervised masks may be functions of the entry itself, and
+        # a reconstruction mask keeps an entry because of its value.
+        blind = self.network == "leave_one_out" or (
+            self.network == "auto" and objective == "task"
+        )
+        if blind:
+            return build_leave_one_out_mask_network(
+                input_shape[0],
+                hidden_units,
+                initial_logit=initial_logit,
+                groups=self._gate_groups(input_shape),
+            )
         return build_mlp_mask_network(
             input_shape[0],
             hidden_units,

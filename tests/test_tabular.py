@@ -556,3 +556,52 @@ def test_refit_leaves_nothing_of_the_previous_fit():
     est.fit(X, X[:, 0])  # regression
     assert "decoder_" not in vars(est) and "classes_" not in vars(est)
     assert est.target_mean_.shape == (1,)
+
+
+@pytest.mark.parametrize("hidden_units", [(), (6,), (6, 4)])
+@pytest.mark.parametrize("groups", [None, [0, 1, 1, 2, 0]])
+def test_leave_one_out_logits_never_read_their_own_gate(hidden_units, groups):
+    from skmask.networks import build_leave_one_out_mask_network
+
+    net = build_leave_one_out_mask_network(
+        5, hidden_units, initial_logit=1.0, groups=groups
+    )
+    gate_of = np.arange(5) if groups is None else np.asarray(groups)
+    n_gates = gate_of.max() + 1
+    X = np.random.RandomState(0).normal(size=(64, 5)).astype("float32")
+    logits = np.asarray(net(X))
+    assert logits.shape == (64, n_gates)
+    for column in range(5):
+        moved = X.copy()
+        moved[:, column] += 3.0
+        change = np.abs(np.asarray(net(moved)) - logits).max(axis=0)
+        own = gate_of[column]
+        assert change[own] < 1e-5
+        # The other gates do read it.
+        assert (np.delete(change, own) > 1e-4).all()
+
+
+def test_task_masks_decide_without_the_entry_they_gate():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    task = LearnedMaskTransformer(random_state=0, **SMALL).fit(X, y)
+    supervised = LearnedMaskTransformer(random_state=0, **SMALL).fit(
+        X, mask=(X > 0).astype(float)
+    )
+    moved = X.copy()
+    moved[:, 2] *= -3.0
+    # network='auto': under the task objective, x2's keep probability is
+    # a function of the other columns only; a supervised mask reads x2.
+    np.testing.assert_allclose(
+        task.predict_mask(moved)[:, 2], task.predict_mask(X)[:, 2], atol=1e-6
+    )
+    assert np.abs(task.predict_mask(moved)[:, 0] - task.predict_mask(X)[:, 0]).max() > 0
+    assert (
+        supervised.predict_mask(moved)[:, 2] != supervised.predict_mask(X)[:, 2]
+    ).any()
+    # 'mlp' asks for the plain network under any objective.
+    plain = LearnedMaskTransformer(network="mlp", random_state=0, **SMALL).fit(X, y)
+    assert (
+        np.abs(plain.predict_mask(moved)[:, 2] - plain.predict_mask(X)[:, 2]).max() > 0
+    )

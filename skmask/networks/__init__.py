@@ -11,6 +11,7 @@ from skmask.networks.image import (
 )
 from skmask.networks.mlp import (
     build_global_mask_network,
+    build_leave_one_out_mask_network,
     build_mlp,
     build_mlp_mask_network,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "build_image_decoder",
     "build_image_mask_network",
     "build_image_predictor",
+    "build_leave_one_out_mask_network",
     "build_mlp",
     "build_mlp_mask_network",
     "build_sequence_decoder",
