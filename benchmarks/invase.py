@@ -33,12 +33,14 @@ def _auroc(X_train, y_train, X_test, y_test):
     return roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
 
 
-def run(kind, n, quick, seed, mask_type="binary"):
+def run(kind, n, quick, seed, mask_type="binary", network="auto"):
     X, y, M = make_invase(kind, n_samples=2 * n, random_state=seed)
     X_tr, y_tr, X_te, y_te, M_te = X[:n], y[:n], X[n:], y[n:], M[n:]
     params = {"epochs": 10} if quick else {}
     started = time.perf_counter()
-    mask = LearnedMaskTransformer(random_state=seed, mask_type=mask_type, **params)
+    mask = LearnedMaskTransformer(
+        random_state=seed, mask_type=mask_type, network=network, **params
+    )
     mask.fit(X_tr, y_tr)
     seconds = time.perf_counter() - started
     pred = (mask.predict_mask(X_te) >= mask.threshold).astype(int)
@@ -68,10 +70,19 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", default=",".join(INVASE_KINDS))
     parser.add_argument("--mask-type", choices=("binary", "weighted"), default="binary")
+    parser.add_argument(
+        "--network",
+        choices=("auto", "mlp", "leave_one_out"),
+        default="auto",
+        help="the mask network (auto: leave-one-out for these task masks)",
+    )
     args = parser.parse_args()
     n = args.n or (600 if args.quick else 10000)
     kinds = args.kinds.split(",")[:2] if args.quick else args.kinds.split(",")
-    print(f"n_train = n_test = {n}, d = 11, seed {args.seed}, {args.mask_type} masks")
+    print(
+        f"n_train = n_test = {n}, d = 11, seed {args.seed}, {args.mask_type} masks, "
+        f"network={args.network!r}"
+    )
     header = (
         f"{'task':<6}{'TPR %':>7}{'FDR %':>7}{'fit s':>7}{'AUC plain':>10}"
         f"{'AUC mask':>9} | {'RF TPR':>7}{'RF FDR':>7}{'RF s':>6}{'RF AUC':>7}"
@@ -79,7 +90,7 @@ def main():
     print(header)
     print("-" * len(header))
     for kind in kinds:
-        r = run(kind, n, args.quick, args.seed, args.mask_type)
+        r = run(kind, n, args.quick, args.seed, args.mask_type, args.network)
         print(
             f"{r['kind']:<6}{r['tpr']:>7.1f}{r['fdr']:>7.1f}{r['seconds']:>7.1f}"
             f"{r['auc_plain']:>10.3f}{r['auc_masked']:>9.3f} | "
