@@ -13,9 +13,10 @@ class LearnedMaskTransformer(BaseMaskTransformer):
 
     A mask network (an MLP by default; under the task objective one whose
     output for a feature never reads that feature) outputs one keep
-    probability per feature. ``fit`` trains it in one of three ways: to match given masks
-    (supervised), to keep what a decoder needs to rebuild ``X``
-    (reconstruction), or to keep what a predictor needs to fit ``y`` (task).
+    probability per feature. ``fit`` trains it in one of three ways: to
+    match given masks (supervised), to keep what a decoder needs to rebuild
+    ``X`` (reconstruction), or to keep what a predictor needs to fit ``y``
+    (task).
     ``transform`` runs the mask network and applies the mask to ``X``, so the
     transformer slots into a :class:`~sklearn.pipeline.Pipeline` ahead of any
     downstream estimator.
