@@ -169,6 +169,21 @@ class LeaveOneOutDense(keras.layers.Layer):
         return {**super().get_config(), "units": self.units, "groups": self.groups}
 
 
+def _add_logit_weights(layer: Any, kernel_shape: tuple[int, int], n_gates: int) -> None:
+    # Small output weights and a bias at the initial logit, as the plain
+    # MLP's output layer has: every gate starts at the same keep probability.
+    layer.kernel = layer.add_weight(
+        shape=kernel_shape,
+        initializer=keras.initializers.VarianceScaling(0.1),
+        name="kernel",
+    )
+    layer.bias = layer.add_weight(
+        shape=(n_gates,),
+        initializer=keras.initializers.Constant(layer.initial_logit),
+        name="bias",
+    )
+
+
 @keras.saving.register_keras_serializable(package="skmask")
 class GateLogits(keras.layers.Layer):
     """One logit per gate, each from that gate's own hidden vector.
@@ -192,16 +207,7 @@ class GateLogits(keras.layers.Layer):
     def build(self, input_shape):
         """Create the weights."""
         n_gates, units = int(input_shape[-2]), int(input_shape[-1])
-        self.kernel = self.add_weight(
-            shape=(n_gates, units),
-            initializer=keras.initializers.VarianceScaling(0.1),
-            name="kernel",
-        )
-        self.bias = self.add_weight(
-            shape=(n_gates,),
-            initializer=keras.initializers.Constant(self.initial_logit),
-            name="bias",
-        )
+        _add_logit_weights(self, (n_gates, units), n_gates)
 
     def call(self, hidden):
         """Apply the layer."""
@@ -248,16 +254,7 @@ class LeaveOneOutLinear(keras.layers.Layer):
         n_features = int(input_shape[-1])
         groups = list(range(n_features) if self.groups is None else self.groups)
         n_gates = max(groups) + 1
-        self.kernel = self.add_weight(
-            shape=(n_features, n_gates),
-            initializer=keras.initializers.VarianceScaling(0.1),
-            name="kernel",
-        )
-        self.bias = self.add_weight(
-            shape=(n_gates,),
-            initializer=keras.initializers.Constant(self.initial_logit),
-            name="bias",
-        )
+        _add_logit_weights(self, (n_features, n_gates), n_gates)
         # 0 where column i belongs to gate g: a constant, not a weight.
         self._others = 1.0 - ops.one_hot(ops.convert_to_tensor(groups), n_gates)
 
