@@ -37,16 +37,17 @@ default='auto'
         ``hidden_units``. ``'leave_one_out'`` builds one whose logit for a
         feature (a group) never reads that feature's own value: it decides
         from the rest of the row whether the feature is needed, so a dropped
-        entry's absence carries no information about its value
-        (:func:`~skmask.networks.build_leave_one_out_mask_network`).
+        entry's absence says nothing about its value that the rest of the
+        row does not (:func:`~skmask.networks.build_leave_one_out_mask_network`).
         ``'auto'``: ``'leave_one_out'`` under the task objective, ``'mlp'``
         under the others (a supervised mask may be a function of the entry
         itself, as "keep the positive entries" is; a reconstruction mask
-        keeps an entry for its value). A ``keras.Model`` (possibly pre-trained; it is
-        copied, never trained in place) or a callable ``f(input_shape) ->
-        keras.Model`` must map a batch of rows to one mask *logit* per
-        feature (per group with ``feature_groups``); a subclassed model,
-        which has no shapes until called, is wrapped in a functional one.
+        keeps an entry for its value). A ``keras.Model`` (possibly
+        pre-trained; it is copied, never trained in place) or a callable
+        ``f(input_shape) -> keras.Model`` must map a batch of rows to one
+        mask *logit* per feature (per group with ``feature_groups``); a
+        subclassed model, which has no shapes until called, is wrapped in a
+        functional one.
         Used when ``granularity='instance'``.
     hidden_units : int or tuple of int, default=(64,)
         Hidden layer widths of the built mask network (``'mlp'`` or

@@ -110,7 +110,8 @@ class LeaveOneOutDense(keras.layers.Layer):
     For each gate ``g`` (a column, or a group of columns) the output is
     ``relu(x @ W + b - sum_{i in g} x_i W_i)``: the layer's response to the
     row with gate ``g``'s columns left out. One matrix product serves every
-    gate, so the cost is that of an ordinary dense layer on the row.
+    gate; what grows with the width is the output, ``n_gates`` hidden
+    vectors per row (and the cost of any layer after it).
 
     Parameters
     ----------
