@@ -103,6 +103,11 @@ def build_mlp_mask_network(
     return keras.Model(inputs, outputs, name=name)
 
 
+def _n_gates(groups: Sequence[int] | None, n_features: int) -> int:
+    """Return the number of gates: one per column, or one per group."""
+    return n_features if groups is None else max(groups) + 1
+
+
 @keras.saving.register_keras_serializable(package="skmask")
 class LeaveOneOutDense(keras.layers.Layer):
     """A dense ReLU layer seen once per gate, without that gate's own columns.
@@ -154,7 +159,7 @@ class LeaveOneOutDense(keras.layers.Layer):
                 ops.segment_sum(
                     ops.transpose(own, (1, 0, 2)),
                     ops.convert_to_tensor(list(self.groups), dtype="int32"),
-                    num_segments=max(self.groups) + 1,
+                    num_segments=_n_gates(self.groups, x.shape[-1]),
                 ),
                 (1, 0, 2),
             )
@@ -162,7 +167,7 @@ class LeaveOneOutDense(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         """Return the output shape for ``input_shape``."""
-        n_gates = input_shape[-1] if self.groups is None else max(self.groups) + 1
+        n_gates = _n_gates(self.groups, input_shape[-1])
         return (input_shape[0], n_gates, self.units)
 
     def get_config(self):
@@ -254,7 +259,7 @@ class LeaveOneOutLinear(keras.layers.Layer):
         """Create the weights."""
         n_features = int(input_shape[-1])
         groups = list(range(n_features) if self.groups is None else self.groups)
-        n_gates = max(groups) + 1
+        n_gates = _n_gates(self.groups, n_features)
         _add_logit_weights(self, (n_features, n_gates), n_gates)
         # 0 where column i belongs to gate g: a constant, not a weight.
         self._others = 1.0 - ops.one_hot(ops.convert_to_tensor(groups), n_gates)
@@ -265,8 +270,7 @@ class LeaveOneOutLinear(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         """Return the output shape for ``input_shape``."""
-        n_gates = input_shape[-1] if self.groups is None else max(self.groups) + 1
-        return (input_shape[0], n_gates)
+        return (input_shape[0], _n_gates(self.groups, input_shape[-1]))
 
     def get_config(self):
         """Return the layer's configuration."""
