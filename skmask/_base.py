@@ -1044,7 +1044,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         return objectives.resize_selection(
             judge,
             self._network_input(X),
-            own & eligible,
+            own,  # resize_selection keeps only its eligible entries
             eligible,
             k,
             groups=self._groups_fitted(),
