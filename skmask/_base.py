@@ -196,11 +196,15 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # optimum of the INVASE switch tasks. A quarter, not a half, for rows:
     # an interaction's partner (x1*x2) must stay present often enough.
     _selector_drop_rate = 0.25
-    # Task masks: two folds, each row's selector loss judged against its
-    # labels by the other fold's surrogate (see _fit_task). Series and images
-    # keep one surrogate and its teacher's targets (images closed every gate
-    # with cross-fitting; series not tried).
+    # Task masks: `_n_folds` folds, each row's selector loss judged against
+    # its labels by the one surrogate that never saw it (see _fit_task). Four,
+    # not two: a judge learning from three quarters of the rows rather than
+    # half underestimates weak features less (INVASE, three seeds: 10 of 18
+    # targets met instead of 7; fits 1.4x as long). Series and images keep
+    # one surrogate and its teacher's targets (images closed every gate with
+    # cross-fitting; series not tried).
     _cross_fit = True
+    _n_folds = 4
     # Task predictors read dropped entries as learned per-feature values
     # (`skmask.gates.MaskTokens`) rather than taking the mask bits as extra
     # inputs, which a selector exploited on wide tables (decoders always
@@ -820,17 +824,18 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     ):
         """Train a task-driven mask; return the fitted predictor and history.
 
-        The training rows are split in two folds (``order``, a permutation of
-        their positions, halved). On each fold:
+        The training rows are split in ``_n_folds`` folds (consecutive slices
+        of ``order``, a permutation of their positions). For each fold, on the
+        rows of every other fold:
 
         1. Teacher: a predictor learns ``y`` from the full input.
         2. Surrogate: it goes on learning the teacher's outputs (soft targets,
            far less noisy than labels) from inputs under random masks, so it
            can judge any subset of features.
 
-        3. Selector: with both predictors frozen, the mask network learns to
+        3. Selector: with the predictors frozen, the mask network learns to
            keep what predicts the *labels* under the sparsity cost, each row
-           judged by the surrogate of the *other* fold (cross-fitting). A
+           judged by the one surrogate that never saw it (cross-fitting). A
            frozen predictor cannot learn to read the prediction from which
            entries are kept, the encoding failure of jointly trained
            selectors (Jethani et al. 2021, REAL-X). A surrogate judging rows
@@ -838,20 +843,22 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
            and a teacher's outputs carry the teacher's own errors: both made
            the selector keep spurious features (see ``docs/design.md``).
 
-        The fitted predictor is the mean of the two surrogates. Classes with
+        The fitted predictor is the mean of the surrogates. Classes with
         ``_cross_fit = False`` train one teacher and one surrogate on all the
         training rows, and the selector against that teacher's outputs.
         """
         from skmask import objectives
 
-        half = len(order) // 2
-        if self._cross_fit and half > 0:
-            folds = [np.sort(order[:half]), np.sort(order[half:])]
+        n_folds = self._n_folds if self._cross_fit else 1
+        if n_folds > 1 and len(order) >= n_folds:
+            train_rows, judged_rows = objectives.cross_fit_folds(order, n_folds)
         else:
-            folds = [np.sort(order)]
-        names = [""] if len(folds) == 1 else ["0", "1"]
+            train_rows = [np.sort(order)]
+        names = (
+            [""] if len(train_rows) == 1 else [str(k) for k in range(len(train_rows))]
+        )
         predictors, history = [], {}
-        for k, fold in zip(names, folds, strict=True):
+        for k, fold in zip(names, train_rows, strict=True):
             predictor = build_predictor(f"predictor_{k}" if k else "predictor")
             teacher = objectives.teacher_graph(predictor, target_spec)
             trained = fit_graph(
@@ -872,20 +879,20 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             )
             history.update({f"surrogate{k}_{key}": v for key, v in trained.items()})
             predictors.append(predictor)
-        if len(folds) == 1:
+        if len(predictors) == 1:
             # One surrogate, judged against its teacher on its own rows.
             judge, targets, cross = predictors[0], soft, {}
         else:
-            # Rows of fold 1 are judged by predictor 0 (switch 0.0), and back.
+            # Rows of group k are judged by predictor k, which never saw them.
             judge = objectives.FoldSwitch(predictors, name="cross_fit")
             graph = objectives.task_graph(mask_network, judge, gate, target_spec)
 
             def select_group(group):
-                # Held-out rows (group None), unseen by both, go to predictor 0.
-                judge.fold.assign(0.0 if group in (None, 0) else 1.0)
+                # Held-out rows (group None), unseen by all, go to predictor 0.
+                judge.fold.assign(0.0 if group is None else float(group))
 
             targets = y
-            cross = {"row_groups": folds[::-1], "select_group": select_group}
+            cross = {"row_groups": judged_rows, "select_group": select_group}
         judge.trainable = False
         gate.drop_rate.assign(self._selector_drop_rate)
         try:

@@ -24,6 +24,7 @@ signature for larger ones (no retracing on the last, partial batch).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import sys
 import time
@@ -650,17 +651,51 @@ def task_graph(
     )
 
 
-class FoldSwitch(keras.layers.Layer):
-    """Run one of two predictors, chosen by a switch the training loop sets.
+def cross_fit_folds(
+    order: np.ndarray, n_folds: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Split rows into folds for cross-fitted judges.
 
-    Used while the selector trains with cross-fitting: rows of one fold are
-    judged by the predictor trained on the other fold (see
+    Parameters
+    ----------
+    order : ndarray of int
+        A permutation of the row positions; consecutive slices of it are the
+        folds.
+    n_folds : int
+        Number of folds, at least 2 and at most ``len(order)``.
+
+    Returns
+    -------
+    train_rows : list of ndarray
+        Sorted rows predictor k learns on: every fold but fold k + 1.
+    judged_rows : list of ndarray
+        Sorted rows predictor k judges: fold k + 1 (modulo ``n_folds``), which
+        it never saw. With two folds, predictor 0 learns on fold 0 and judges
+        fold 1, and back.
+    """
+    ends = [len(order) * k // n_folds for k in range(n_folds + 1)]
+    folds = [np.sort(order[a:b]) for a, b in itertools.pairwise(ends)]
+    judged = [folds[(k + 1) % n_folds] for k in range(n_folds)]
+    train = [
+        np.sort(
+            np.concatenate([f for j, f in enumerate(folds) if j != (k + 1) % n_folds])
+        )
+        for k in range(n_folds)
+    ]
+    return train, judged
+
+
+class FoldSwitch(keras.layers.Layer):
+    """Run one of several predictors, chosen by a switch the training loop sets.
+
+    Used while the selector trains with cross-fitting: the rows of each fold
+    are judged by a predictor that never saw them (see
     ``BaseMaskTransformer._fit_task``). Only the chosen predictor runs.
 
     Parameters
     ----------
-    predictors : sequence of two keras.Model
-        The predictors of fold 0 and fold 1.
+    predictors : sequence of keras.Model
+        The cross-fitted predictors, at least two.
     **kwargs : dict
         Passed to :class:`keras.layers.Layer`.
     """
@@ -670,15 +705,16 @@ class FoldSwitch(keras.layers.Layer):
         self.predictors = list(predictors)
 
     def build(self, input_shape: Any) -> None:
-        """Create the switch: 0.0 runs the first predictor, 1.0 the second."""
+        """Create the switch: the index (a float) of the predictor to run."""
         self.fold = self.add_weight(
             name="fold", shape=(), initializer="zeros", trainable=False
         )
 
     def call(self, view: Any) -> Any:
         """Return the chosen predictor's output for ``view``."""
-        first, second = self.predictors
-        return ops.cond(self.fold > 0.5, lambda: second(view), lambda: first(view))
+        index = ops.cast(ops.round(self.fold), "int32")
+        branches = [lambda v, p=p: p(v) for p in self.predictors]
+        return ops.switch(index, branches, view)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Return the predictors' output shape."""

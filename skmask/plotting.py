@@ -17,6 +17,7 @@ display is drawn (``pip install "skmask[plot]"``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -554,13 +555,17 @@ class TrainingHistoryDisplay:
         phases = []
         # One teacher and surrogate, or one per fold (cross-fitted), then
         # the mask.
+        n_folds = sum(
+            1 for key in self.history if re.fullmatch(r"teacher\d+_loss", key)
+        )
         prefixes = ["teacher_", "surrogate_"]
-        prefixes += [f"{p}{k}_" for k in "01" for p in ("teacher", "surrogate")]
+        prefixes += [
+            f"{p}{k}_" for k in range(n_folds) for p in ("teacher", "surrogate")
+        ]
         for prefix in [*prefixes, ""]:
             if f"{prefix}loss" in self.history:
                 name = prefix.rstrip("_") or "mask"
-                if name[-1].isdigit():
-                    name = f"{name[:-1]} {name[-1]}"
+                name = re.sub(r"(\D)(\d+)$", r"\1 \2", name)
                 phases.append((name, prefix))
         return phases
 

@@ -117,7 +117,9 @@ def test_history_display_one_panel_per_phase(table, tmp_path):
     task = LearnedMaskTransformer(**FAST).fit(X, y)
     display = TrainingHistoryDisplay.from_estimator(task)
     _render(display, tmp_path)
-    titles = ["teacher 0", "surrogate 0", "teacher 1", "surrogate 1", "mask"]
+    folds = range(LearnedMaskTransformer._n_folds)
+    titles = [f"{phase} {k}" for k in folds for phase in ("teacher", "surrogate")]
+    titles.append("mask")
     assert [ax.get_title() for ax in display.axes_] == titles
     labels = [line.get_label() for line in display.axes_[-1].lines]
     assert labels == ["loss", "held-out loss"]

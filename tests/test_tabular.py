@@ -529,7 +529,9 @@ def test_verbose_prints_one_line_per_epoch_and_phase(capsys):
     y = (X[:, 0] > 0).astype(int)
     LearnedMaskTransformer(epochs=2, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    phases = ["[teacher 0", "[surrogate 0", "[teacher 1", "[surrogate 1", "[mask"]
+    folds = range(LearnedMaskTransformer._n_folds)
+    phases = [f"[{phase} {k}" for k in folds for phase in ("teacher", "surrogate")]
+    phases.append("[mask")
     assert [ln.split("]")[0] for ln in lines] == [p for p in phases for _ in range(2)]
     assert all("loss" in ln and "kept" in ln for ln in lines)
 
