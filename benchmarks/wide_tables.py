@@ -13,6 +13,8 @@ the held-out score (accuracy or R²) of the same downstream model
     python benchmarks/wide_tables.py --quick    # CI smoke run
     # one cost per column whatever the width (sparsity = cost * n_features):
     python benchmarks/wide_tables.py --column-cost 0.0136 --designs tokens
+    # four cross-fitted judges per task mask instead of two:
+    python benchmarks/wide_tables.py --designs tokens --folds 4
 """
 
 import argparse
@@ -83,12 +85,21 @@ def main():
         default="both",
         help="fit the mask-bits design too, or only the default (tokens)",
     )
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=None,
+        help="cross-fitted judges of the task masks (default: the class's, 2)",
+    )
     args = parser.parse_args()
+    if args.folds is not None:
+        # A class attribute, not a parameter (docs/design.md, "More folds").
+        LearnedMaskTransformer._n_folds = args.folds
     n = args.n or (300 if args.quick else 2000)
     params = {"epochs": 5} if args.quick else {}
     print(
         f"n_train = n_test = {n} (breast cancer: half of its 569 rows each), "
-        f"seed {args.seed}"
+        f"seed {args.seed}, {LearnedMaskTransformer._n_folds} folds"
     )
     header = (
         f"{'table':<24}{'predictor input':<16}{'TPR %':>7}{'FDR %':>7}{'kept':>6}"

@@ -197,14 +197,14 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # an interaction's partner (x1*x2) must stay present often enough.
     _selector_drop_rate = 0.25
     # Task masks: `_n_folds` folds, each row's selector loss judged against
-    # its labels by the one surrogate that never saw it (see _fit_task). Four,
-    # not two: a judge learning from three quarters of the rows rather than
-    # half underestimates weak features less (INVASE, three seeds: 10 of 18
-    # targets met instead of 7; fits 1.4x as long). Series and images keep
+    # its labels by the one surrogate that never saw it (see _fit_task). Two:
+    # more folds give each judge more rows, which met more INVASE targets
+    # but kept more noise columns on every wider table tried (FDR rising with
+    # the fold count; docs/design.md, "More folds"). Series and images keep
     # one surrogate and its teacher's targets (images closed every gate with
     # cross-fitting; series not tried).
     _cross_fit = True
-    _n_folds = 4
+    _n_folds = 2
     # Task predictors read dropped entries as learned per-feature values
     # (`skmask.gates.MaskTokens`) rather than taking the mask bits as extra
     # inputs, which a selector exploited on wide tables (decoders always

@@ -220,8 +220,8 @@ default='auto'
     history_ : dict of str to list of float
         Per epoch: ``loss``, ``keep_fraction`` and ``val_loss`` of the mask's
         training; for the task objective also ``teacher0_*``,
-        ``surrogate0_*``, ..., ``teacher3_*`` and ``surrogate3_*`` for the
-        first two phases of each of the four folds.
+        ``surrogate0_*``, ``teacher1_*`` and ``surrogate1_*`` for the first
+        two phases on each fold.
     n_iter_ : int
         Number of epochs the mask network trained.
     n_replicas_ : int
@@ -249,12 +249,12 @@ default='auto'
     cost grows from zero over the next 20 %.
 
     The task objective trains in three phases, each up to ``epochs`` epochs,
-    the first two once per fold of four, on the other three folds' rows: a predictor
+    the first two on each half (fold) of the training rows: a predictor
     learns ``y`` from the full input (teacher); it then learns the teacher's
     outputs from inputs under random masks (a surrogate that judges any
     subset, as in REAL-X, Jethani et al. 2021); finally, with both
     surrogates frozen, the mask network learns to keep what predicts the
-    labels, each row judged by the one surrogate that never saw it
+    labels, each row judged by the surrogate of the *other* fold
     (cross-fitting: a surrogate judging rows it was fitted on rewards the
     features that let it fit their noise). Freezing stops the selector from
     encoding the prediction in the choice of kept features, and the

@@ -50,8 +50,8 @@ def test_task_mask_finds_the_syn1_features(syn1_fit):
 def test_task_mask_finds_the_syn2_features():
     # Squares (x3**2 + ... + x6**2): a dropped entry is not "x = 0". With
     # 3000 training rows the mask keeps x11 at extreme values on some rows
-    # (FDR 0.098 and 0.016 on two draws with four folds, 0.08-0.12 with
-    # two); 5000 gave 0.0 and 0.003.
+    # (FDR 0.08-0.12 on two draws); 5000 gave 0.036 and 0.013 (0.0 and
+    # 0.003 with four cross-fitted folds).
     est, X_test, M_test = _invase_fit("syn2", 5000)
     pred = est.get_mask(X_test)
     assert mask_tpr(M_test, pred) >= 0.9
