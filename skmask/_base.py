@@ -199,8 +199,8 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # Task masks: `_n_folds` folds, each row's selector loss judged against
     # its labels by the one surrogate that never saw it (see _fit_task). Two:
     # more folds give each judge more rows, which met more INVASE targets
-    # but kept more noise columns on every wider table tried (FDR rising with
-    # the fold count; docs/design.md, "More folds"). Series and images keep
+    # but kept more noise columns on the synthetic wider tables (FDR rising
+    # with the fold count; docs/design.md, "More folds"). Series and images keep
     # one surrogate and its teacher's targets (images closed every gate with
     # cross-fitting; series not tried).
     _cross_fit = True
