@@ -99,6 +99,23 @@ class GlobalLogits(keras.layers.Layer):
         return config
 
 
+def n_gates(groups: Any, n_entries: int) -> int:
+    """Return the number of gates: one per entry, or one per group.
+
+    Parameters
+    ----------
+    groups : sequence of int or None
+        The gate of each entry (``groups[j]``); None when each entry has its own.
+    n_entries : int
+        Number of entries along the gated axis.
+
+    Returns
+    -------
+    int
+    """
+    return n_entries if groups is None else max(groups) + 1
+
+
 @keras.saving.register_keras_serializable(package="skmask")
 class MaskGate(keras.layers.Layer):
     """Turn mask logits into hard straight-through concrete samples.

@@ -41,7 +41,7 @@ import tensorflow as tf
 from keras import ops
 
 from skmask._distribute import distributed_step
-from skmask.gates import MaskGate
+from skmask.gates import MaskGate, n_gates
 
 # The guard against the collapse of jointly trained gates, in two phases:
 # first the decoder/predictor alone learns from inputs under *random* masks
@@ -555,8 +555,7 @@ def resize_selection(
     """
     x0, valid = _observed(x)
     n_features = x.shape[1]
-    n_gates = eligible.shape[1]
-    to_columns = np.eye(n_gates, dtype=np.float32)
+    to_columns = np.eye(eligible.shape[1], dtype=np.float32)
     if groups is not None:
         to_columns = to_columns[:, np.asarray(groups)]
     views_per_call = max(1, entries_per_call // max(2 * n_features, 1))
@@ -759,8 +758,7 @@ def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
     """
     if graph.mask_network is None or graph.gate is None or x.ndim != 2:
         return False
-    groups = graph.gate.groups
-    gates = x.shape[1] if groups is None else max(groups) + 1
+    gates = n_gates(graph.gate.groups, x.shape[1])
     return gates <= LOCAL_GRADIENT_MAX_ENTRIES and tuple(
         graph.mask_network.output_shape[1:]
     ) == (gates,)

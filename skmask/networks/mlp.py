@@ -12,7 +12,7 @@ start_tensorflow()  # quietly, before Keras loads
 import keras
 from keras import ops
 
-from skmask.gates import GlobalLogits, MaskTokens
+from skmask.gates import GlobalLogits, MaskTokens, n_gates
 
 
 def _dense_stack(x: Any, hidden_units: Sequence[int], name: str) -> Any:
@@ -103,11 +103,6 @@ def build_mlp_mask_network(
     return keras.Model(inputs, outputs, name=name)
 
 
-def _n_gates(groups: Sequence[int] | None, n_features: int) -> int:
-    """Return the number of gates: one per column, or one per group."""
-    return n_features if groups is None else max(groups) + 1
-
-
 @keras.saving.register_keras_serializable(package="skmask")
 class LeaveOneOutDense(keras.layers.Layer):
     """A dense ReLU layer seen once per gate, without that gate's own columns.
@@ -159,7 +154,7 @@ class LeaveOneOutDense(keras.layers.Layer):
                 ops.segment_sum(
                     ops.transpose(own, (1, 0, 2)),
                     ops.convert_to_tensor(list(self.groups), dtype="int32"),
-                    num_segments=_n_gates(self.groups, x.shape[-1]),
+                    num_segments=n_gates(self.groups, x.shape[-1]),
                 ),
                 (1, 0, 2),
             )
@@ -167,15 +162,14 @@ class LeaveOneOutDense(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         """Return the output shape for ``input_shape``."""
-        n_gates = _n_gates(self.groups, input_shape[-1])
-        return (input_shape[0], n_gates, self.units)
+        return (input_shape[0], n_gates(self.groups, input_shape[-1]), self.units)
 
     def get_config(self):
         """Return the layer's configuration."""
         return {**super().get_config(), "units": self.units, "groups": self.groups}
 
 
-def _add_logit_weights(layer: Any, kernel_shape: tuple[int, int], n_gates: int) -> None:
+def _add_logit_weights(layer: Any, kernel_shape: tuple[int, int], count: int) -> None:
     # Small output weights and a bias at the initial logit, as the plain
     # MLP's output layer has: every gate starts at the same keep probability.
     layer.kernel = layer.add_weight(
@@ -184,7 +178,7 @@ def _add_logit_weights(layer: Any, kernel_shape: tuple[int, int], n_gates: int) 
         name="kernel",
     )
     layer.bias = layer.add_weight(
-        shape=(n_gates,),
+        shape=(count,),
         initializer=keras.initializers.Constant(layer.initial_logit),
         name="bias",
     )
@@ -212,8 +206,8 @@ class GateLogits(keras.layers.Layer):
 
     def build(self, input_shape):
         """Create the weights."""
-        n_gates, units = int(input_shape[-2]), int(input_shape[-1])
-        _add_logit_weights(self, (n_gates, units), n_gates)
+        count, units = int(input_shape[-2]), int(input_shape[-1])
+        _add_logit_weights(self, (count, units), count)
 
     def call(self, hidden):
         """Apply the layer."""
@@ -259,10 +253,10 @@ class LeaveOneOutLinear(keras.layers.Layer):
         """Create the weights."""
         n_features = int(input_shape[-1])
         groups = list(range(n_features) if self.groups is None else self.groups)
-        n_gates = _n_gates(self.groups, n_features)
-        _add_logit_weights(self, (n_features, n_gates), n_gates)
+        count = n_gates(self.groups, n_features)
+        _add_logit_weights(self, (n_features, count), count)
         # 0 where column i belongs to gate g: a constant, not a weight.
-        self._others = 1.0 - ops.one_hot(ops.convert_to_tensor(groups), n_gates)
+        self._others = 1.0 - ops.one_hot(ops.convert_to_tensor(groups), count)
 
     def call(self, x):
         """Apply the layer."""
@@ -270,7 +264,7 @@ class LeaveOneOutLinear(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         """Return the output shape for ``input_shape``."""
-        return (input_shape[0], _n_gates(self.groups, input_shape[-1]))
+        return (input_shape[0], n_gates(self.groups, input_shape[-1]))
 
     def get_config(self):
         """Return the layer's configuration."""
