@@ -205,6 +205,13 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # cross-fitting; series not tried).
     _cross_fit = True
     _n_folds = 2
+    # Instance-wise task masks: None charges the sparsity cost on the mean keep
+    # probability; a power p < 1 charges each gate on the share of rows that
+    # keep it, through a concave curve (`objectives.column_cost`), so a gate
+    # kept on a few scattered rows pays more per row than one kept across a
+    # region. Tables only: a pixel or a time step means something else on
+    # every row, so its share of rows says nothing.
+    _column_cost_power = None
     # Task predictors read dropped entries as learned per-feature values
     # (`skmask.gates.MaskTokens`) rather than taking the mask bits as extra
     # inputs, which a selector exploited on wide tables (decoders always
@@ -903,6 +910,12 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     self.sparsity,
                     pretrain_fraction=0.0,
                     local_gradient=objectives.local_gradient_applies(graph, Z),
+                    # A global mask is kept on every row or none: no shares.
+                    column_cost_power=(
+                        self._column_cost_power
+                        if self.granularity == "instance"
+                        else None
+                    ),
                     **cross,
                 )
             )

@@ -104,6 +104,11 @@ default='auto'
         Weight of the cost on the mean keep probability (the expected fraction
         of entries kept) for the reconstruction and task objectives. Larger
         values keep fewer entries. Unused by the supervised objective.
+        Instance-wise task masks pay each column by the share of rows that
+        keep it, on a concave curve that runs from 0 (kept on no row) to 1
+        (on every row): a column kept on a few scattered rows pays more per
+        row than one kept on most (see
+        :func:`skmask.objectives.column_cost`).
     output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
         How ``transform`` applies the mask: ``'multiply'`` returns ``X * m``;
         ``'fill'`` replaces dropped entries by ``fill_value`` (weighted masks
@@ -280,6 +285,10 @@ default='auto'
 
     _allow_missing = True
     _ranks_gates = True
+    # Columns mean the same on every row: their cost falls with the share of
+    # rows that keep them (docs/design.md, "A column's cost falls with the
+    # rows that keep it").
+    _column_cost_power = 0.5
 
     _parameter_constraints: dict = {  # noqa: RUF012 (sklearn idiom)
         **BaseMaskTransformer._parameter_constraints,

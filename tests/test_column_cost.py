@@ -1,0 +1,79 @@
+"""The concave column cost of instance-wise task masks over tables."""
+
+import numpy as np
+import pytest
+
+from skmask import LearnedMaskTransformer
+
+
+def test_column_cost_runs_from_zero_to_one_and_is_concave():
+    from skmask.objectives import column_cost
+
+    share = np.linspace(0.0, 1.0, 101)
+    cost = column_cost(share, 0.5)
+    np.testing.assert_allclose(cost[[0, -1]], [0.0, 1.0], atol=1e-12)
+    assert np.all(np.diff(cost) > 0)
+    assert np.all(np.diff(cost, 2) < 0)
+    # Power 1 is the plain mean keep probability.
+    np.testing.assert_allclose(column_cost(share, 1.0), share, atol=1e-12)
+
+
+def test_column_cost_slope_is_its_derivative():
+    from skmask.objectives import column_cost, column_cost_slope
+
+    share = np.array([0.0, 0.02, 0.3, 0.9])
+    h = 1e-6
+    numeric = (column_cost(share + h, 0.5) - column_cost(share, 0.5)) / h
+    np.testing.assert_allclose(column_cost_slope(share, 0.5), numeric, rtol=1e-4)
+
+
+def _cost_and_gradient(probs, power):
+    import tensorflow as tf
+
+    from skmask.objectives import _sparsity_cost
+
+    rows = np.float32(len(probs))
+    probs = tf.Variable(probs)
+    with tf.GradientTape() as tape:
+        cost = _sparsity_cost(probs, rows, power)
+    return float(cost), tape.gradient(cost, probs).numpy()
+
+
+def test_a_gate_kept_on_few_rows_pays_more_per_row_than_one_kept_on_most():
+    from skmask.objectives import column_cost
+
+    # Column 0 kept on every row, column 1 on 2 rows of 40.
+    probs = np.zeros((40, 2), dtype=np.float32)
+    probs[:, 0] = 1.0
+    probs[:2, 1] = 1.0
+    cost, grad = _cost_and_gradient(probs, 0.5)
+    expected = (column_cost(1.0, 0.5) + column_cost(0.05, 0.5)) / 2
+    np.testing.assert_allclose(cost, expected, rtol=1e-5)
+    assert grad[0, 1] > 3 * grad[0, 0]
+    # Without a power: the mean keep probability, the same price everywhere.
+    cost, grad = _cost_and_gradient(probs, None)
+    np.testing.assert_allclose(cost, probs.mean(), rtol=1e-6)
+    np.testing.assert_allclose(grad, np.full_like(grad, 1 / 80), rtol=1e-6)
+
+
+@pytest.mark.parametrize("granularity, expected", [("instance", 0.5), ("global", None)])
+def test_only_instance_masks_over_tables_train_with_the_column_cost(
+    monkeypatch, granularity, expected
+):
+    from skmask import objectives
+
+    powers = []
+    train = objectives.train
+
+    def recording_train(*args, **kwargs):
+        powers.append(kwargs.get("column_cost_power"))
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(objectives, "train", recording_train)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    LearnedMaskTransformer(granularity=granularity, epochs=2, random_state=0).fit(X, y)
+    # Teachers and surrogates have no sparsity cost; the selector is last.
+    assert powers[-1] == expected
+    assert all(power is None for power in powers[:-1])
