@@ -56,9 +56,29 @@ def test_a_gate_kept_on_few_rows_pays_more_per_row_than_one_kept_on_most():
     np.testing.assert_allclose(grad, np.full_like(grad, 1 / 80), rtol=1e-6)
 
 
-@pytest.mark.parametrize("granularity, expected", [("instance", 0.5), ("global", None)])
+def _fitted_series_mask(X, y):
+    from skmask import SequenceMaskTransformer
+
+    series = np.repeat(X[:, :, None], 2, axis=2)  # (rows, 3 steps, 2 channels)
+    return SequenceMaskTransformer(epochs=2, random_state=0).fit(series, y)
+
+
+@pytest.mark.parametrize(
+    "fit, expected",
+    [
+        (lambda X, y: LearnedMaskTransformer(epochs=2, random_state=0).fit(X, y), 0.5),
+        (
+            lambda X, y: LearnedMaskTransformer(
+                granularity="global", epochs=2, random_state=0
+            ).fit(X, y),
+            None,
+        ),
+        (_fitted_series_mask, None),
+    ],
+    ids=["table", "global", "series"],
+)
 def test_only_instance_masks_over_tables_train_with_the_column_cost(
-    monkeypatch, granularity, expected
+    monkeypatch, fit, expected
 ):
     from skmask import objectives
 
@@ -72,8 +92,7 @@ def test_only_instance_masks_over_tables_train_with_the_column_cost(
     monkeypatch.setattr(objectives, "train", recording_train)
     rng = np.random.RandomState(0)
     X = rng.normal(size=(120, 3))
-    y = (X[:, 0] > 0).astype(int)
-    LearnedMaskTransformer(granularity=granularity, epochs=2, random_state=0).fit(X, y)
+    fit(X, (X[:, 0] > 0).astype(int))
     # Teachers and surrogates have no sparsity cost; the selector is last.
     assert powers[-1] == expected
     assert all(power is None for power in powers[:-1])
