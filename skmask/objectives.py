@@ -677,14 +677,9 @@ def cross_fit_folds(
     """
     ends = [len(order) * k // n_folds for k in range(n_folds + 1)]
     folds = [np.sort(order[a:b]) for a, b in itertools.pairwise(ends)]
-    judged = [folds[(k + 1) % n_folds] for k in range(n_folds)]
-    train = [
-        np.sort(
-            np.concatenate([f for j, f in enumerate(folds) if j != (k + 1) % n_folds])
-        )
-        for k in range(n_folds)
-    ]
-    return train, judged
+    judged = folds[1:] + folds[:1]
+    # Sorted, as setdiff1d returns them.
+    return [np.setdiff1d(order, rows) for rows in judged], judged
 
 
 class FoldSwitch(keras.layers.Layer):
@@ -854,15 +849,19 @@ def column_cost_slope(share: Any, power: float) -> Any:
     return power * (share + eps) ** (power - 1.0) / ((1.0 + eps) ** power - eps**power)
 
 
+def _gate_sums(probs: Any) -> Any:
+    """Return each gate's keep probability summed over the rows of ``probs``."""
+    return ops.sum(ops.reshape(probs, (ops.shape(probs)[0], -1)), axis=0)
+
+
 def _gate_shares(probs: Any) -> tuple[Any, Any]:
     """Return ``(share, n)``: each gate's mean keep probability over ``n`` rows.
 
     Rows of this replica only, under a ``tf.distribute`` strategy.
     """
     n = ops.cast(ops.shape(probs)[0], "float32")
-    flat = ops.reshape(probs, (ops.shape(probs)[0], -1))
     # An empty share of the batch (a replica past a short last batch) gives 0.
-    return ops.sum(flat, axis=0) / ops.maximum(n, 1.0), n
+    return _gate_sums(probs) / ops.maximum(n, 1.0), n
 
 
 def _sparsity_cost(probs: Any, rows: Any, power: float | None) -> Any:
@@ -1057,7 +1056,7 @@ def train(
         probs = ops.sigmoid(logits)
         if column_cost_power is not None:
             # Per gate: the cost needs each gate's share over all the rows.
-            return total, ops.sum(ops.reshape(probs, (ops.shape(probs)[0], -1)), 0)
+            return total, _gate_sums(probs)
         return total, ops.sum(ops.mean(probs, axis=tuple(range(1, probs.ndim))))
 
     if validation is not None and strategy is None and epochs > EAGER_MAX_EVALS:
