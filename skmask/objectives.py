@@ -78,6 +78,13 @@ LEASH_WEIGHT = 0.01
 # The concave column cost (see `column_cost`): its curve is flat from a share
 # of rows of about this size up, and steepest below it.
 COLUMN_COST_EPS = 0.01
+# A column's share of rows is taken over its row's region: the rows whose
+# keep probabilities on the other columns differ from its own by a squared
+# distance of about this much or less (weights exp(-distance / scale); see
+# `_regional_shares`). Rows that disagree on one other column weigh e^-2.
+COLUMN_REGION_SCALE = 0.5
+# Most entries of one chunk of the (rows, rows, gates) region weights.
+REGION_MAX_ENTRIES = 2**22
 # Input entries per forward pass when evaluating (8192 rows of 64 features).
 EVAL_BATCH_ENTRIES = 8192 * 64
 
@@ -763,7 +770,11 @@ def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
 
 
 def _local_step(
-    graph: TrainingGraph, optimizer: Any, weight: Any, power: float | None
+    graph: TrainingGraph,
+    optimizer: Any,
+    weight: Any,
+    power: float | None,
+    batch_size: int,
 ) -> Any:
     """Build a selector step with the local-expectation gradient.
 
@@ -811,7 +822,7 @@ def _local_step(
             gain = per[:, :g] - per[:, g:]  # loss without entry j minus with it
             cost = weight / g
             if power is not None:
-                cost = cost * column_cost_slope(_gate_shares(probs)[0], power)
+                cost = cost * _column_cost_slopes(probs, power, batch_size)
             coef = ops.stop_gradient(cost - gain * ops.expand_dims(wb, 1))
             objective = ops.sum(probs * coef) / rows
         variables = mask_network.trainable_variables
@@ -821,7 +832,7 @@ def _local_step(
         loss = ops.sum(sampled * wb) / rows
         kept_entries = gate.expand(m) * valid
         return (
-            loss + weight * _sparsity_cost(probs, rows, power),
+            loss + weight * _sparsity_cost(probs, rows, power, batch_size),
             _batch_mean(kept_entries, rows),
         )
 
@@ -849,32 +860,72 @@ def column_cost_slope(share: Any, power: float) -> Any:
     return power * (share + eps) ** (power - 1.0) / ((1.0 + eps) ** power - eps**power)
 
 
-def _gate_sums(probs: Any) -> Any:
-    """Return each gate's keep probability summed over the rows of ``probs``."""
-    return ops.sum(ops.reshape(probs, (ops.shape(probs)[0], -1)), axis=0)
+def _regional_shares(probs: Any, batch_size: int) -> tuple[Any, Any]:
+    """Return each gate's share of rows over the rows of its row's region.
 
-
-def _gate_shares(probs: Any) -> tuple[Any, Any]:
-    """Return ``(share, n)``: each gate's mean keep probability over ``n`` rows.
-
-    Rows of this replica only, under a ``tf.distribute`` strategy.
+    ``share[i, j]`` is gate ``j``'s keep probability averaged over the rows
+    ``k`` of ``probs`` with weights ``exp(-dist_j(i, k) / COLUMN_REGION_SCALE)``,
+    ``dist_j`` the squared difference of rows ``i`` and ``k`` over the *other*
+    gates: rows that keep the same other columns form a region, whichever
+    way they decide column ``j``. The weights (normalised over ``k``, shape
+    ``(rows, rows, gates)``) are constants for the gradient, so ``share`` is
+    linear in ``probs``. Rows of this replica only, under a
+    ``tf.distribute`` strategy; ``batch_size``, the most rows ``probs`` has,
+    bounds the weights' size.
     """
-    n = ops.cast(ops.shape(probs)[0], "float32")
-    # An empty share of the batch (a replica past a short last batch) gives 0.
-    return _gate_sums(probs) / ops.maximum(n, 1.0), n
+    g = math.prod(probs.shape[1:])
+    p = ops.reshape(probs, (-1, g))
+    q = ops.stop_gradient(p)
+    squares = ops.sum(q * q, axis=1)
+    # Squared distance over all gates, from one matrix product.
+    total = ops.maximum(
+        ops.expand_dims(squares, 1)
+        + ops.expand_dims(squares, 0)
+        - 2.0 * ops.matmul(q, ops.transpose(q)),
+        0.0,
+    )
+    # Gates in chunks, so that the (rows, rows, gates) weights stay small.
+    per_chunk = max(1, REGION_MAX_ENTRIES // (batch_size * batch_size))
+    shares, weights = [], []
+    for start in range(0, g, per_chunk):
+        qj = q[:, start : start + per_chunk]
+        own = ops.square(ops.expand_dims(qj, 1) - ops.expand_dims(qj, 0))
+        dist = ops.maximum(ops.expand_dims(total, -1) - own, 0.0)
+        w = ops.exp(-dist / COLUMN_REGION_SCALE)
+        w = w / ops.sum(w, axis=1, keepdims=True)  # (i, k, j), over k
+        pj = p[:, start : start + per_chunk]
+        shares.append(ops.sum(w * ops.expand_dims(pj, 0), axis=1))
+        weights.append(w)
+    if len(shares) == 1:
+        return shares[0], weights[0]
+    return ops.concatenate(shares, axis=1), ops.concatenate(weights, axis=2)
 
 
-def _sparsity_cost(probs: Any, rows: Any, power: float | None) -> Any:
+def _column_cost_slopes(probs: Any, power: float, batch_size: int) -> Any:
+    """Return ``d/dp[k, j]`` of the column cost summed over rows, per gate.
+
+    The derivative of ``sum_i column_cost(share[i, j])`` with the regional
+    shares of :func:`_regional_shares`: each row ``i`` passes the slope of
+    the curve at its share on to the rows of its region. With every row in
+    one region this is :func:`column_cost_slope` at the batch's share.
+    """
+    share, weights = _regional_shares(probs, batch_size)
+    slope = column_cost_slope(share, power)  # (i, j)
+    return ops.sum(weights * ops.expand_dims(slope, 1), axis=0)  # (k, j)
+
+
+def _sparsity_cost(probs: Any, rows: Any, power: float | None, batch_size: int) -> Any:
     """Return the sparsity cost of a batch of ``rows`` rows (or its share).
 
-    ``power`` None: the mean keep probability. Otherwise the mean over gates
-    of :func:`column_cost` of each gate's share of rows, this replica's
-    estimate weighted by its share of the batch so that the replicas add up.
+    ``power`` None: the mean keep probability. Otherwise the mean over rows
+    and gates of :func:`column_cost` of each gate's regional share of rows
+    (:func:`_regional_shares`), summed over this replica's rows and divided
+    by the batch's, so that the replicas add up.
     """
     if power is None:
         return _batch_mean(probs, rows)
-    share, n = _gate_shares(probs)
-    return ops.mean(column_cost(share, power)) * n / rows
+    share, _ = _regional_shares(probs, batch_size)
+    return ops.sum(ops.mean(column_cost(share, power), axis=1)) / rows
 
 
 def _batch_mean(values: Any, rows: Any) -> Any:
@@ -1017,7 +1068,7 @@ def train(
             loss = ops.sum(per_row * wb) / rows
             if sparse:
                 loss = loss + weight * _sparsity_cost(
-                    ops.sigmoid(logits), rows, column_cost_power
+                    ops.sigmoid(logits), rows, column_cost_power, batch_size
                 )
             if leash:
                 excess = ops.relu(logits - LOGIT_LEASH)
@@ -1028,7 +1079,7 @@ def train(
         return loss, _batch_mean(mask, rows)
 
     if local_gradient:
-        step = _local_step(graph, optimizer, weight, column_cost_power)
+        step = _local_step(graph, optimizer, weight, column_cost_power, batch_size)
 
     steps_per_epoch = math.ceil(n / batch_size)
     if patience is not None:
@@ -1055,8 +1106,8 @@ def train(
             return total, ops.zeros(())
         probs = ops.sigmoid(logits)
         if column_cost_power is not None:
-            # Per gate: the cost needs each gate's share over all the rows.
-            return total, _gate_sums(probs)
+            # The column cost needs the rows' regions: keep probabilities.
+            return total, ops.reshape(probs, (-1, math.prod(probs.shape[1:])))
         return total, ops.sum(ops.mean(probs, axis=tuple(range(1, probs.ndim))))
 
     if validation is not None and strategy is None and epochs > EAGER_MAX_EVALS:
@@ -1069,11 +1120,23 @@ def train(
             reduce_retracing=True,
         )
 
+    def block_order(n_rows: int) -> np.ndarray:
+        # The same order every epoch, so held-out losses stay comparable.
+        return np.random.RandomState(seed).permutation(n_rows)
+
+    def region_cost(probs: Any) -> Any:
+        # Column cost summed over a batch-sized block of held-out rows.
+        return _sparsity_cost(probs, 1.0, column_cost_power, batch_size)
+
+    if column_cost_power is not None and epochs > EAGER_MAX_EVALS:
+        region_cost = tf.function(region_cost, reduce_retracing=True)
+
     def evaluate(xv: np.ndarray, yv: np.ndarray, wv: np.ndarray | None) -> float:
         if wv is None:
             wv = np.ones(xv.shape[0], dtype=np.float32)
         total = 0.0
         penalty = 0.0
+        held_out_probs = []
         rows = _eval_rows(xv)
         for start in range(0, xv.shape[0], rows):
             sl = slice(start, start + rows)
@@ -1081,7 +1144,10 @@ def train(
                 xv[sl], yv[sl], wv[sl].astype(np.float32, copy=False)
             )
             total += float(chunk_loss)
-            penalty = penalty + np.asarray(chunk_penalty, dtype=np.float64)
+            if sparse and column_cost_power is not None:
+                held_out_probs.append(np.asarray(chunk_penalty))
+            else:
+                penalty = penalty + np.asarray(chunk_penalty, dtype=np.float64)
         loss = total / xv.shape[0]
         if sparse:
             # Held-out loss always uses the final weight, so it is comparable
@@ -1089,8 +1155,14 @@ def train(
             if column_cost_power is None:
                 loss += sparsity * float(penalty) / xv.shape[0]
             else:
-                share = penalty / xv.shape[0]
-                loss += sparsity * float(np.mean(column_cost(share, column_cost_power)))
+                # Regions are formed within batches, as in training: blocks
+                # of batch_size held-out rows in one fixed random order.
+                probs = np.concatenate(held_out_probs)[block_order(len(xv))]
+                cost = sum(
+                    float(region_cost(probs[s : s + batch_size]))
+                    for s in range(0, len(probs), batch_size)
+                )
+                loss += sparsity * cost / xv.shape[0]
         return loss
 
     rng = np.random.RandomState(seed)

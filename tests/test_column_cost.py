@@ -35,7 +35,7 @@ def _cost_and_gradient(probs, power):
     rows = np.float32(len(probs))
     probs = tf.Variable(probs)
     with tf.GradientTape() as tape:
-        cost = _sparsity_cost(probs, rows, power)
+        cost = _sparsity_cost(probs, rows, power, int(rows))
     return float(cost), tape.gradient(cost, probs).numpy()
 
 
@@ -54,6 +54,27 @@ def test_a_gate_kept_on_few_rows_pays_more_per_row_than_one_kept_on_most():
     cost, grad = _cost_and_gradient(probs, None)
     np.testing.assert_allclose(cost, probs.mean(), rtol=1e-6)
     np.testing.assert_allclose(grad, np.full_like(grad, 1 / 80), rtol=1e-6)
+
+
+def test_a_column_pays_by_its_share_of_the_rows_of_its_region():
+    # Two regions of 20 rows: gate 0 is kept on region A, gate 1 on region B.
+    # Gate 2 is kept on half of region A, gate 3 on all of A and on 1 row of B.
+    probs = np.zeros((40, 4), dtype=np.float32)
+    probs[:20, 0] = 1.0
+    probs[20:, 1] = 1.0
+    probs[:10, 2] = 1.0
+    probs[:21, 3] = 1.0
+    _, grad = _cost_and_gradient(probs, 0.5)
+    _, flat = _cost_and_gradient(probs, None)
+    # Gate 3 costs far more per row on region B, where it is rare, than on A.
+    assert grad[30, 3] > 3 * grad[5, 3]
+    # Gate 2's share is a half of its region (a quarter of the table): on
+    # region A's rows that drop it, keeping it costs less than the plain
+    # mean keep probability would charge; on region B's, more.
+    assert grad[15, 2] < flat[15, 2] < grad[30, 2]
+    # Region A's rows that drop gate 2 are in the same region as those that
+    # keep it: other columns decide the region, not the column itself.
+    np.testing.assert_allclose(grad[15, 2], grad[5, 2], rtol=1e-5)
 
 
 def _fitted_series_mask(X, y):
@@ -96,3 +117,16 @@ def test_only_instance_masks_over_tables_train_with_the_column_cost(
     # Teachers and surrogates have no sparsity cost; the selector is last.
     assert powers[-1] == expected
     assert all(power is None for power in powers[:-1])
+
+
+def test_region_weights_in_chunks_of_gates_match_one_chunk(monkeypatch):
+    from skmask import objectives
+
+    probs = np.random.RandomState(0).uniform(size=(16, 7)).astype(np.float32)
+    whole, _ = objectives._regional_shares(probs, 16)
+    monkeypatch.setattr(objectives, "REGION_MAX_ENTRIES", 2 * 16 * 16)
+    chunked, weights = objectives._regional_shares(probs, 16)
+    assert weights.shape == (16, 16, 7)
+    np.testing.assert_allclose(np.asarray(chunked), np.asarray(whole), rtol=1e-6)
+    # Each row's share is a weighted mean of the gate over the rows.
+    assert np.all(np.asarray(chunked) <= probs.max(axis=0) + 1e-6)
