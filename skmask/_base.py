@@ -209,8 +209,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # probability; a power p < 1 charges each gate on the share of rows that
     # keep it, through a concave curve (`objectives.column_cost`), so a gate
     # kept on a few scattered rows pays more per row than one kept across a
-    # region. Tables only: a pixel or a time step means something else on
-    # every row, so its share of rows says nothing.
+    # region. The share is taken over the rows whose masks agree on the
+    # other gates (`objectives._regional_shares`). Tables only: a pixel or a
+    # time step means something else on every row, so its share of rows says
+    # nothing.
     _column_cost_power = None
     # Task predictors read dropped entries as learned per-feature values
     # (`skmask.gates.MaskTokens`) rather than taking the mask bits as extra

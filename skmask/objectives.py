@@ -83,8 +83,6 @@ COLUMN_COST_EPS = 0.01
 # distance of about this much or less (weights exp(-distance / scale); see
 # `_regional_shares`). Rows that disagree on one other column weigh e^-2.
 COLUMN_REGION_SCALE = 0.5
-# Most entries of one chunk of the (rows, rows, gates) region weights.
-REGION_MAX_ENTRIES = 2**22
 # Input entries per forward pass when evaluating (8192 rows of 64 features).
 EVAL_BATCH_ENTRIES = 8192 * 64
 
@@ -770,11 +768,7 @@ def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
 
 
 def _local_step(
-    graph: TrainingGraph,
-    optimizer: Any,
-    weight: Any,
-    power: float | None,
-    batch_size: int,
+    graph: TrainingGraph, optimizer: Any, weight: Any, power: float | None
 ) -> Any:
     """Build a selector step with the local-expectation gradient.
 
@@ -786,8 +780,9 @@ def _local_step(
     less variance than straight-through or REINFORCE estimates. With groups
     of features (``gate.groups``) an entry is a group: its gate opens all
     its features at once. With a column cost (``power``), the cost term of
-    gate ``j`` is ``w / d`` times :func:`column_cost_slope` at the batch's
-    share of rows keeping it.
+    gate ``j`` on a row is ``w / d`` times :func:`_column_cost_slopes`: the
+    slope of :func:`column_cost` at the gate's share of the rows of the
+    row's region in the batch.
     """
     mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
 
@@ -822,7 +817,7 @@ def _local_step(
             gain = per[:, :g] - per[:, g:]  # loss without entry j minus with it
             cost = weight / g
             if power is not None:
-                cost = cost * _column_cost_slopes(probs, power, batch_size)
+                cost = cost * _column_cost_slopes(probs, power)
             coef = ops.stop_gradient(cost - gain * ops.expand_dims(wb, 1))
             objective = ops.sum(probs * coef) / rows
         variables = mask_network.trainable_variables
@@ -832,7 +827,7 @@ def _local_step(
         loss = ops.sum(sampled * wb) / rows
         kept_entries = gate.expand(m) * valid
         return (
-            loss + weight * _sparsity_cost(probs, rows, power, batch_size),
+            loss + weight * _sparsity_cost(probs, rows, power),
             _batch_mean(kept_entries, rows),
         )
 
@@ -860,48 +855,60 @@ def column_cost_slope(share: Any, power: float) -> Any:
     return power * (share + eps) ** (power - 1.0) / ((1.0 + eps) ** power - eps**power)
 
 
-def _regional_shares(probs: Any, batch_size: int) -> tuple[Any, Any]:
+def _regional_shares(probs: Any) -> tuple[Any, Any, Any, Any]:
     """Return each gate's share of rows over the rows of its row's region.
 
     ``share[i, j]`` is gate ``j``'s keep probability averaged over the rows
-    ``k`` of ``probs`` with weights ``exp(-dist_j(i, k) / COLUMN_REGION_SCALE)``,
-    ``dist_j`` the squared difference of rows ``i`` and ``k`` over the *other*
-    gates: rows that keep the same other columns form a region, whichever
-    way they decide column ``j``. The weights (normalised over ``k``, shape
-    ``(rows, rows, gates)``) are constants for the gradient, so ``share`` is
-    linear in ``probs``. Rows of this replica only, under a
-    ``tf.distribute`` strategy; ``batch_size``, the most rows ``probs`` has,
-    bounds the weights' size.
+    ``k`` of ``probs`` with weights
+    ``w_j(i, k) = exp(-dist(i, k) / s) * (1 + (exp(1 / s) - 1) * (p_ij - p_kj)^2)``,
+    ``dist`` the squared distance of rows ``i`` and ``k`` over all gates and
+    ``s = COLUMN_REGION_SCALE``. For 0/1 masks the second factor undoes the
+    first's term of gate ``j``: the weight is ``exp(-dist_j / s)`` with
+    ``dist_j`` counting the *other* gates on which the rows disagree, so rows
+    that keep the same other columns form a region, whichever way they
+    decide column ``j``. The weights are constants for the gradient, so
+    ``share`` is linear in ``probs``; they are never formed, only matrix
+    products with the ``(rows, rows)`` kernel (memory ``O(rows^2 + rows *
+    gates)``). Rows of this replica only, under a ``tf.distribute``
+    strategy.
+
+    Returns
+    -------
+    share, norm, q, kernel
+        The shares ``(rows, gates)``; each share's sum of weights; the keep
+        probabilities as constants; ``exp(-dist / s)``.
     """
     g = math.prod(probs.shape[1:])
     p = ops.reshape(probs, (-1, g))
     q = ops.stop_gradient(p)
     squares = ops.sum(q * q, axis=1)
-    # Squared distance over all gates, from one matrix product.
-    total = ops.maximum(
+    dist = ops.maximum(
         ops.expand_dims(squares, 1)
         + ops.expand_dims(squares, 0)
         - 2.0 * ops.matmul(q, ops.transpose(q)),
         0.0,
     )
-    # Gates in chunks, so that the (rows, rows, gates) weights stay small.
-    per_chunk = max(1, REGION_MAX_ENTRIES // (batch_size * batch_size))
-    shares, weights = [], []
-    for start in range(0, g, per_chunk):
-        qj = q[:, start : start + per_chunk]
-        own = ops.square(ops.expand_dims(qj, 1) - ops.expand_dims(qj, 0))
-        dist = ops.maximum(ops.expand_dims(total, -1) - own, 0.0)
-        w = ops.exp(-dist / COLUMN_REGION_SCALE)
-        w = w / ops.sum(w, axis=1, keepdims=True)  # (i, k, j), over k
-        pj = p[:, start : start + per_chunk]
-        shares.append(ops.sum(w * ops.expand_dims(pj, 0), axis=1))
-        weights.append(w)
-    if len(shares) == 1:
-        return shares[0], weights[0]
-    return ops.concatenate(shares, axis=1), ops.concatenate(weights, axis=2)
+    kernel = ops.exp(-dist / COLUMN_REGION_SCALE)
+    norm = _region_sums(kernel, q, ops.ones_like(q))
+    return _region_sums(kernel, q, p) / norm, norm, q, kernel
 
 
-def _column_cost_slopes(probs: Any, power: float, batch_size: int) -> Any:
+def _region_sums(kernel: Any, q: Any, v: Any) -> Any:
+    """Return ``sum_k w_j(i, k) v[k, j]`` for the weights of ``_regional_shares``.
+
+    ``(p_ij - p_kj)^2`` expands into three products with the kernel; the
+    kernel is symmetric, so the same sums over ``i`` give the transpose.
+    """
+    c = math.exp(1.0 / COLUMN_REGION_SCALE) - 1.0
+    q2 = q * q
+    return (
+        (1.0 + c * q2) * ops.matmul(kernel, v)
+        + c * ops.matmul(kernel, q2 * v)
+        - 2.0 * c * q * ops.matmul(kernel, q * v)
+    )
+
+
+def _column_cost_slopes(probs: Any, power: float) -> Any:
     """Return ``d/dp[k, j]`` of the column cost summed over rows, per gate.
 
     The derivative of ``sum_i column_cost(share[i, j])`` with the regional
@@ -909,12 +916,11 @@ def _column_cost_slopes(probs: Any, power: float, batch_size: int) -> Any:
     the curve at its share on to the rows of its region. With every row in
     one region this is :func:`column_cost_slope` at the batch's share.
     """
-    share, weights = _regional_shares(probs, batch_size)
-    slope = column_cost_slope(share, power)  # (i, j)
-    return ops.sum(weights * ops.expand_dims(slope, 1), axis=0)  # (k, j)
+    share, norm, q, kernel = _regional_shares(probs)
+    return _region_sums(kernel, q, column_cost_slope(share, power) / norm)
 
 
-def _sparsity_cost(probs: Any, rows: Any, power: float | None, batch_size: int) -> Any:
+def _sparsity_cost(probs: Any, rows: Any, power: float | None) -> Any:
     """Return the sparsity cost of a batch of ``rows`` rows (or its share).
 
     ``power`` None: the mean keep probability. Otherwise the mean over rows
@@ -924,7 +930,7 @@ def _sparsity_cost(probs: Any, rows: Any, power: float | None, batch_size: int) 
     """
     if power is None:
         return _batch_mean(probs, rows)
-    share, _ = _regional_shares(probs, batch_size)
+    share = _regional_shares(probs)[0]
     return ops.sum(ops.mean(column_cost(share, power), axis=1)) / rows
 
 
@@ -1029,9 +1035,10 @@ def train(
         the graph runs on it.
     column_cost_power : float or None, default=None
         ``None``: the sparsity cost is the mean keep probability. A power in
-        (0, 1]: it is the mean over gates of :func:`column_cost` of the share
-        of rows keeping each gate (per batch while training, over all the
-        held-out rows for early stopping).
+        (0, 1]: it is the mean over rows and gates of :func:`column_cost` of
+        the share of the row's region keeping the gate
+        (:func:`_regional_shares`; regions within a batch while training,
+        within blocks of ``batch_size`` held-out rows for early stopping).
 
     Returns
     -------
@@ -1068,7 +1075,7 @@ def train(
             loss = ops.sum(per_row * wb) / rows
             if sparse:
                 loss = loss + weight * _sparsity_cost(
-                    ops.sigmoid(logits), rows, column_cost_power, batch_size
+                    ops.sigmoid(logits), rows, column_cost_power
                 )
             if leash:
                 excess = ops.relu(logits - LOGIT_LEASH)
@@ -1079,7 +1086,7 @@ def train(
         return loss, _batch_mean(mask, rows)
 
     if local_gradient:
-        step = _local_step(graph, optimizer, weight, column_cost_power, batch_size)
+        step = _local_step(graph, optimizer, weight, column_cost_power)
 
     steps_per_epoch = math.ceil(n / batch_size)
     if patience is not None:
@@ -1126,7 +1133,7 @@ def train(
 
     def region_cost(probs: Any) -> Any:
         # Column cost summed over a batch-sized block of held-out rows.
-        return _sparsity_cost(probs, 1.0, column_cost_power, batch_size)
+        return _sparsity_cost(probs, 1.0, column_cost_power)
 
     if column_cost_power is not None and epochs > EAGER_MAX_EVALS:
         region_cost = tf.function(region_cost, reduce_retracing=True)

@@ -108,7 +108,10 @@ default='auto'
         keep it, on a concave curve that runs from 0 (kept on no row) to 1
         (on every row): a column kept on a few scattered rows pays more per
         row than one kept on most (see
-        :func:`skmask.objectives.column_cost`).
+        :func:`skmask.objectives.column_cost`). The share is taken over a
+        row's region, the rows that keep the same other columns, so a
+        column read in one regime of the data pays by its share of that
+        regime.
     output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
         How ``transform`` applies the mask: ``'multiply'`` returns ``X * m``;
         ``'fill'`` replaces dropped entries by ``fill_value`` (weighted masks

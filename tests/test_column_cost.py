@@ -35,7 +35,7 @@ def _cost_and_gradient(probs, power):
     rows = np.float32(len(probs))
     probs = tf.Variable(probs)
     with tf.GradientTape() as tape:
-        cost = _sparsity_cost(probs, rows, power, int(rows))
+        cost = _sparsity_cost(probs, rows, power)
     return float(cost), tape.gradient(cost, probs).numpy()
 
 
@@ -119,14 +119,24 @@ def test_only_instance_masks_over_tables_train_with_the_column_cost(
     assert all(power is None for power in powers[:-1])
 
 
-def test_region_weights_in_chunks_of_gates_match_one_chunk(monkeypatch):
+def test_regions_of_binary_masks_are_the_rows_that_agree_on_the_other_gates():
     from skmask import objectives
 
-    probs = np.random.RandomState(0).uniform(size=(16, 7)).astype(np.float32)
-    whole, _ = objectives._regional_shares(probs, 16)
-    monkeypatch.setattr(objectives, "REGION_MAX_ENTRIES", 2 * 16 * 16)
-    chunked, weights = objectives._regional_shares(probs, 16)
-    assert weights.shape == (16, 16, 7)
-    np.testing.assert_allclose(np.asarray(chunked), np.asarray(whole), rtol=1e-6)
-    # Each row's share is a weighted mean of the gate over the rows.
-    assert np.all(np.asarray(chunked) <= probs.max(axis=0) + 1e-6)
+    rng = np.random.RandomState(0)
+    probs = (rng.uniform(size=(24, 6)) < 0.5).astype(np.float32)
+    share = np.asarray(objectives._regional_shares(probs)[0])
+    # The weights written out: exp(-(other gates that differ) / scale).
+    differ = probs[:, None, :] != probs[None, :, :]  # (i, k, j)
+    others = differ.sum(-1, keepdims=True) - differ
+    weights = np.exp(-others / objectives.COLUMN_REGION_SCALE)
+    expected = (weights * probs[None]).sum(1) / weights.sum(1)
+    np.testing.assert_allclose(share, expected, rtol=1e-5)
+
+
+def test_region_slopes_are_the_gradient_of_the_cost():
+    from skmask import objectives
+
+    probs = np.random.RandomState(1).uniform(size=(16, 5)).astype(np.float32)
+    _, grad = _cost_and_gradient(probs, 0.5)
+    slopes = np.asarray(objectives._column_cost_slopes(probs, 0.5))
+    np.testing.assert_allclose(slopes / (16 * 5), grad, rtol=1e-4)
