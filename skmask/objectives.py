@@ -817,7 +817,8 @@ def _local_step(
             gain = per[:, :g] - per[:, g:]  # loss without entry j minus with it
             cost = weight / g
             if power is not None:
-                cost = cost * _column_cost_slopes(probs, power)
+                slopes, column_costs = _column_cost_slopes(probs, power)
+                cost = cost * slopes
             coef = ops.stop_gradient(cost - gain * ops.expand_dims(wb, 1))
             objective = ops.sum(probs * coef) / rows
         variables = mask_network.trainable_variables
@@ -826,10 +827,11 @@ def _local_step(
         sampled = ops.where(m[:, 0] > 0, per[:, g], per[:, 0])
         loss = ops.sum(sampled * wb) / rows
         kept_entries = gate.expand(m) * valid
-        return (
-            loss + weight * _sparsity_cost(probs, rows, power),
-            _batch_mean(kept_entries, rows),
-        )
+        if power is None:
+            penalty = _batch_mean(probs, rows)
+        else:  # the shares the slopes came from, not computed again
+            penalty = column_costs / rows
+        return loss + weight * penalty, _batch_mean(kept_entries, rows)
 
     return step
 
@@ -908,16 +910,23 @@ def _region_sums(kernel: Any, q: Any, v: Any) -> Any:
     )
 
 
-def _column_cost_slopes(probs: Any, power: float) -> Any:
-    """Return ``d/dp[k, j]`` of the column cost summed over rows, per gate.
+def _column_cost_slopes(probs: Any, power: float) -> tuple[Any, Any]:
+    """Return ``d/dp[k, j]`` of the column cost summed over rows, and the cost.
 
     The derivative of ``sum_i column_cost(share[i, j])`` with the regional
     shares of :func:`_regional_shares`: each row ``i`` passes the slope of
     the curve at its share on to the rows of its region. With every row in
-    one region this is :func:`column_cost_slope` at the batch's share.
+    one region this is :func:`column_cost_slope` at the batch's share. The
+    cost is :func:`_sparsity_cost`'s numerator: the sum over rows of the
+    mean over gates of :func:`column_cost`.
     """
     share, norm, q, kernel = _regional_shares(probs)
-    return _region_sums(kernel, q, column_cost_slope(share, power) / norm)
+    slopes = _region_sums(kernel, q, column_cost_slope(share, power) / norm)
+    return slopes, _summed_column_cost(share, power)
+
+
+def _summed_column_cost(share: Any, power: float) -> Any:
+    return ops.sum(ops.mean(column_cost(share, power), axis=1))
 
 
 def _sparsity_cost(probs: Any, rows: Any, power: float | None) -> Any:
@@ -930,8 +939,7 @@ def _sparsity_cost(probs: Any, rows: Any, power: float | None) -> Any:
     """
     if power is None:
         return _batch_mean(probs, rows)
-    share = _regional_shares(probs)[0]
-    return ops.sum(ops.mean(column_cost(share, power), axis=1)) / rows
+    return _summed_column_cost(_regional_shares(probs)[0], power) / rows
 
 
 def _batch_mean(values: Any, rows: Any) -> Any:

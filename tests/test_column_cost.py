@@ -137,6 +137,7 @@ def test_region_slopes_are_the_gradient_of_the_cost():
     from skmask import objectives
 
     probs = np.random.RandomState(1).uniform(size=(16, 5)).astype(np.float32)
-    _, grad = _cost_and_gradient(probs, 0.5)
-    slopes = np.asarray(objectives._column_cost_slopes(probs, 0.5))
-    np.testing.assert_allclose(slopes / (16 * 5), grad, rtol=1e-4)
+    cost, grad = _cost_and_gradient(probs, 0.5)
+    slopes, summed = objectives._column_cost_slopes(probs, 0.5)
+    np.testing.assert_allclose(np.asarray(slopes) / (16 * 5), grad, rtol=1e-4)
+    np.testing.assert_allclose(float(summed) / 16, cost, rtol=1e-6)
