@@ -83,6 +83,10 @@ COLUMN_COST_EPS = 0.01
 # distance of about this much or less (weights exp(-distance / scale); see
 # `_regional_shares`). Rows that disagree on one other column weigh e^-2.
 COLUMN_REGION_SCALE = 0.5
+# Batches larger than the default form their regions within blocks of this
+# many rows: pairs of rows then cost rows * REGION_MAX_ROWS, not rows^2 (see
+# docs/benchmarks.md, "Speed": batches of 1024 rows of 1000 columns).
+REGION_MAX_ROWS = 128
 # Input entries per forward pass when evaluating (8192 rows of 64 features).
 EVAL_BATCH_ENTRIES = 8192 * 64
 
@@ -768,7 +772,11 @@ def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
 
 
 def _local_step(
-    graph: TrainingGraph, optimizer: Any, weight: Any, power: float | None
+    graph: TrainingGraph,
+    optimizer: Any,
+    weight: Any,
+    power: float | None,
+    block_rows: int | None,
 ) -> Any:
     """Build a selector step with the local-expectation gradient.
 
@@ -817,7 +825,7 @@ def _local_step(
             gain = per[:, :g] - per[:, g:]  # loss without entry j minus with it
             cost = weight / g
             if power is not None:
-                slopes, column_costs = _column_cost_slopes(probs, power)
+                slopes, column_costs = _column_cost_slopes(probs, power, block_rows)
                 cost = cost * slopes
             coef = ops.stop_gradient(cost - gain * ops.expand_dims(wb, 1))
             objective = ops.sum(probs * coef) / rows
@@ -857,11 +865,34 @@ def column_cost_slope(share: Any, power: float) -> Any:
     return power * (share + eps) ** (power - 1.0) / ((1.0 + eps) ** power - eps**power)
 
 
-def _regional_shares(probs: Any) -> tuple[Any, Any, Any, Any]:
+def _row_blocks(probs: Any, block_rows: int | None) -> tuple[Any, Any, Any]:
+    """Return ``(p, valid, unblock)``: ``probs`` as regions are formed in.
+
+    ``block_rows`` None: one ``(rows, gates)`` matrix, ``valid`` None.
+    Otherwise ``(blocks, block_rows, gates)``, the last block padded with
+    rows that ``valid`` (shape ``(blocks, block_rows, 1)``) marks 0: pairs of
+    rows cost ``O(rows * block_rows)`` instead of ``O(rows^2)`` in large
+    batches. ``unblock`` turns a result of that shape back into one row per
+    row of ``probs``.
+    """
+    g = math.prod(probs.shape[1:])
+    p = ops.reshape(probs, (-1, g))
+    if block_rows is None:
+        return p, None, lambda t: t
+    n = ops.shape(p)[0]
+    pad = (-n) % block_rows
+    p = ops.reshape(ops.pad(p, [[0, pad], [0, 0]]), (-1, block_rows, g))
+    valid = ops.pad(ops.ones((n, 1)), [[0, pad], [0, 0]])
+    valid = ops.reshape(valid, (-1, block_rows, 1))
+    return p, valid, lambda t: ops.reshape(t, (-1, g))[:n]
+
+
+def _regional_shares(p: Any, valid: Any = None) -> tuple[Any, Any, Any, Any]:
     """Return each gate's share of rows over the rows of its row's region.
 
     ``share[i, j]`` is gate ``j``'s keep probability averaged over the rows
-    ``k`` of ``probs`` with weights
+    ``k`` of ``p`` (``(rows, gates)``, or blocks of rows from
+    :func:`_row_blocks`, each its own batch) with weights
     ``w_j(i, k) = exp(-dist(i, k) / s) * (1 + (exp(1 / s) - 1) * (p_ij - p_kj)^2)``,
     ``dist`` the squared distance of rows ``i`` and ``k`` over all gates and
     ``s = COLUMN_REGION_SCALE``. For 0/1 masks the second factor undoes the
@@ -869,29 +900,31 @@ def _regional_shares(probs: Any) -> tuple[Any, Any, Any, Any]:
     ``dist_j`` counting the *other* gates on which the rows disagree, so rows
     that keep the same other columns form a region, whichever way they
     decide column ``j``. The weights are constants for the gradient, so
-    ``share`` is linear in ``probs``; they are never formed, only matrix
+    ``share`` is linear in ``p``; they are never formed, only matrix
     products with the ``(rows, rows)`` kernel (memory ``O(rows^2 + rows *
-    gates)``). Rows of this replica only, under a ``tf.distribute``
-    strategy.
+    gates)``). Rows that ``valid`` marks 0 (padding) weigh nothing. Rows of
+    this replica only, under a ``tf.distribute`` strategy.
 
     Returns
     -------
     share, norm, q, kernel
-        The shares ``(rows, gates)``; each share's sum of weights; the keep
+        The shares, in ``p``'s shape; each share's sum of weights; the keep
         probabilities as constants; ``exp(-dist / s)``.
     """
-    g = math.prod(probs.shape[1:])
-    p = ops.reshape(probs, (-1, g))
     q = ops.stop_gradient(p)
-    squares = ops.sum(q * q, axis=1)
+    squares = ops.sum(q * q, axis=-1)
     dist = ops.maximum(
-        ops.expand_dims(squares, 1)
-        + ops.expand_dims(squares, 0)
-        - 2.0 * ops.matmul(q, ops.transpose(q)),
+        ops.expand_dims(squares, -1)
+        + ops.expand_dims(squares, -2)
+        - 2.0 * ops.matmul(q, ops.swapaxes(q, -1, -2)),
         0.0,
     )
     kernel = ops.exp(-dist / COLUMN_REGION_SCALE)
+    if valid is not None:
+        kernel = kernel * valid * ops.swapaxes(valid, -1, -2)
     norm = _region_sums(kernel, q, ops.ones_like(q))
+    if valid is not None:
+        norm = ops.maximum(norm, 1e-12)  # a padding row has no weights
     return _region_sums(kernel, q, p) / norm, norm, q, kernel
 
 
@@ -910,7 +943,9 @@ def _region_sums(kernel: Any, q: Any, v: Any) -> Any:
     )
 
 
-def _column_cost_slopes(probs: Any, power: float) -> tuple[Any, Any]:
+def _column_cost_slopes(
+    probs: Any, power: float, block_rows: int | None = None
+) -> tuple[Any, Any]:
     """Return ``d/dp[k, j]`` of the column cost summed over rows, and the cost.
 
     The derivative of ``sum_i column_cost(share[i, j])`` with the regional
@@ -918,28 +953,34 @@ def _column_cost_slopes(probs: Any, power: float) -> tuple[Any, Any]:
     the curve at its share on to the rows of its region. With every row in
     one region this is :func:`column_cost_slope` at the batch's share. The
     cost is :func:`_sparsity_cost`'s numerator: the sum over rows of the
-    mean over gates of :func:`column_cost`.
+    mean over gates of :func:`column_cost`. ``block_rows``: see
+    :func:`_row_blocks`.
     """
-    share, norm, q, kernel = _regional_shares(probs)
+    p, valid, unblock = _row_blocks(probs, block_rows)
+    share, norm, q, kernel = _regional_shares(p, valid)
     slopes = _region_sums(kernel, q, column_cost_slope(share, power) / norm)
-    return slopes, _summed_column_cost(share, power)
+    return unblock(slopes), _summed_column_cost(unblock(share), power)
 
 
 def _summed_column_cost(share: Any, power: float) -> Any:
     return ops.sum(ops.mean(column_cost(share, power), axis=1))
 
 
-def _sparsity_cost(probs: Any, rows: Any, power: float | None) -> Any:
+def _sparsity_cost(
+    probs: Any, rows: Any, power: float | None, block_rows: int | None = None
+) -> Any:
     """Return the sparsity cost of a batch of ``rows`` rows (or its share).
 
     ``power`` None: the mean keep probability. Otherwise the mean over rows
     and gates of :func:`column_cost` of each gate's regional share of rows
-    (:func:`_regional_shares`), summed over this replica's rows and divided
-    by the batch's, so that the replicas add up.
+    (:func:`_regional_shares`, in blocks of ``block_rows`` rows if given),
+    summed over this replica's rows and divided by the batch's, so that the
+    replicas add up.
     """
     if power is None:
         return _batch_mean(probs, rows)
-    return _summed_column_cost(_regional_shares(probs)[0], power) / rows
+    p, valid, unblock = _row_blocks(probs, block_rows)
+    return _summed_column_cost(unblock(_regional_shares(p, valid)[0]), power) / rows
 
 
 def _batch_mean(values: Any, rows: Any) -> Any:
@@ -1073,6 +1114,8 @@ def train(
         leash_weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
     sparse = graph.sparse and sparsity > 0
     leash = sparse and graph.leash
+    # Regions of the column cost: the whole batch, or blocks of a large one.
+    region_rows = None if batch_size <= REGION_MAX_ROWS else REGION_MAX_ROWS
 
     def step(xb: Any, yb: Any, wb: Any, rows: Any) -> tuple[Any, Any]:
         # Sums over the rows divided by the batch's row count ``rows``: the
@@ -1083,7 +1126,7 @@ def train(
             loss = ops.sum(per_row * wb) / rows
             if sparse:
                 loss = loss + weight * _sparsity_cost(
-                    ops.sigmoid(logits), rows, column_cost_power
+                    ops.sigmoid(logits), rows, column_cost_power, region_rows
                 )
             if leash:
                 excess = ops.relu(logits - LOGIT_LEASH)
@@ -1094,7 +1137,7 @@ def train(
         return loss, _batch_mean(mask, rows)
 
     if local_gradient:
-        step = _local_step(graph, optimizer, weight, column_cost_power)
+        step = _local_step(graph, optimizer, weight, column_cost_power, region_rows)
 
     steps_per_epoch = math.ceil(n / batch_size)
     if patience is not None:
@@ -1141,7 +1184,7 @@ def train(
 
     def region_cost(probs: Any) -> Any:
         # Column cost summed over a batch-sized block of held-out rows.
-        return _sparsity_cost(probs, 1.0, column_cost_power)
+        return _sparsity_cost(probs, 1.0, column_cost_power, region_rows)
 
     if column_cost_power is not None and epochs > EAGER_MAX_EVALS:
         region_cost = tf.function(region_cost, reduce_retracing=True)

@@ -141,3 +141,29 @@ def test_region_slopes_are_the_gradient_of_the_cost():
     slopes, summed = objectives._column_cost_slopes(probs, 0.5)
     np.testing.assert_allclose(np.asarray(slopes) / (16 * 5), grad, rtol=1e-4)
     np.testing.assert_allclose(float(summed) / 16, cost, rtol=1e-6)
+
+
+def test_large_batches_form_regions_within_blocks_of_rows():
+    from skmask import objectives
+
+    probs = np.random.RandomState(2).uniform(size=(40, 5)).astype(np.float32)
+    p, valid, unblock = objectives._row_blocks(probs, 16)
+    blocked = np.asarray(unblock(objectives._regional_shares(p, valid)[0]))
+    # Each block (the last one 8 rows, padded to 16) on its own.
+    expected = np.concatenate(
+        [
+            np.asarray(objectives._regional_shares(b)[0])
+            for b in np.split(probs, [16, 32])
+        ]
+    )
+    np.testing.assert_allclose(blocked, expected, rtol=1e-5)
+    # The padding rows take no part in the cost or its slopes.
+    import tensorflow as tf
+
+    variable = tf.Variable(probs)
+    with tf.GradientTape() as tape:
+        cost = objectives._sparsity_cost(variable, np.float32(40), 0.5, 16)
+    grad = tape.gradient(cost, variable).numpy()
+    slopes, summed = objectives._column_cost_slopes(probs, 0.5, 16)
+    np.testing.assert_allclose(np.asarray(slopes) / (40 * 5), grad, rtol=1e-4)
+    np.testing.assert_allclose(float(summed) / 40, float(cost), rtol=1e-6)
