@@ -1205,13 +1205,13 @@ def train(
             if sparse and column_cost_power is not None:
                 held_out_probs.append(np.asarray(chunk_penalty))
             else:
-                penalty = penalty + np.asarray(chunk_penalty, dtype=np.float64)
+                penalty += float(chunk_penalty)
         loss = total / xv.shape[0]
         if sparse:
             # Held-out loss always uses the final weight, so it is comparable
             # across epochs once the warm-up is over.
             if column_cost_power is None:
-                loss += sparsity * float(penalty) / xv.shape[0]
+                loss += sparsity * penalty / xv.shape[0]
             else:
                 # Regions are formed within batches, as in training: blocks
                 # of batch_size held-out rows in one fixed random order.
