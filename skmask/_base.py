@@ -232,6 +232,10 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Shape of one mask (network layout) for network input shape."""
         return tuple(input_shape)
 
+    def _sparsity(self, objective):
+        """Weight of the sparsity cost for ``objective``: ``sparsity`` here."""
+        return self.sparsity
+
     def _wrap_mask_network(self, network, input_shape):
         """Adapt a built mask network to the input (e.g. padding)."""
         return network
@@ -796,7 +800,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     np.random.RandomState(seed).permutation(len(train_idx)),
                 )
             else:
-                history = fit_graph(graph, targets, self.sparsity)
+                history = fit_graph(graph, targets, self._sparsity(objective))
         if owned:
             # Out of the strategy we made: plain single-device copies, so the
             # fitted networks hold no mirrored variables (nor the devices).
@@ -909,7 +913,7 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                 fit_graph(
                     graph,
                     targets,
-                    self.sparsity,
+                    self._sparsity("task"),
                     pretrain_fraction=0.0,
                     local_gradient=objectives.local_gradient_applies(graph, Z),
                     # A global mask is kept on every row or none: no shares.

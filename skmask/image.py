@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,6 +14,11 @@ from skmask.apply import apply_mask
 
 # Logit window of smoothing='auto' when no ground truth shapes the mask.
 AUTO_SMOOTHING = 3
+# sparsity='auto': the task objective's weight, chosen with the block
+# local-expectation selector on make_image_mask (docs/benchmarks.md, "Images"),
+# and the reconstruction objective's.
+AUTO_TASK_SPARSITY = 3.0
+AUTO_RECONSTRUCTION_SPARSITY = 1.0
 
 
 class ImageMaskTransformer(BaseMaskTransformer):
@@ -86,10 +91,14 @@ class ImageMaskTransformer(BaseMaskTransformer):
     objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
         ``'auto'``: supervised when ``mask`` is passed to ``fit``, task when
         ``y`` is, reconstruction otherwise.
-    sparsity : float >= 0, default=1.0
+    sparsity : 'auto' or float >= 0, default='auto'
         Weight of the cost on the fraction of entries kept (reconstruction and
         task objectives). Higher than for tables and series: the cost of one
         pixel is ``sparsity / n_pixels``, and images have many pixels.
+        ``'auto'``: 3.0 for the task objective, 1.0 for reconstruction. A
+        task mask trains by blocks of pixels (see Notes), whose gain in loss
+        is measured without the bias of straight-through gradients, and
+        needs the higher weight to keep the object's region only.
     output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
         ``'multiply'``: ``X * m``; ``'fill'``: dropped pixels take
         ``fill_value``; ``'nan'``: dropped pixels become NaN; ``'select'``:
@@ -236,6 +245,7 @@ default='auto'
         "image_shape": [None, "array-like"],
         "mask_per_channel": ["boolean"],
         "smoothing": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "sparsity": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -251,7 +261,7 @@ default='auto'
         max_features=None,
         granularity="instance",
         objective="auto",
-        sparsity=1.0,
+        sparsity="auto",
         output="multiply",
         fill_value=None,
         target_type="auto",
@@ -446,6 +456,14 @@ default='auto'
             initial_logit=initial_logit,
             smoothing=self._smoothing(objective),
         )
+
+    def _sparsity(self, objective):
+        """Weight of the sparsity cost: ``sparsity``, resolved for ``objective``."""
+        if self.sparsity != "auto":
+            return self.sparsity
+        if objective == "task":
+            return AUTO_TASK_SPARSITY
+        return AUTO_RECONSTRUCTION_SPARSITY
 
     def _smoothing(self, objective):
         """Window of the logits' average: ``smoothing``, resolved for ``objective``."""

@@ -65,6 +65,11 @@ MIN_PATIENCE_STEPS = 300
 # mask entry and row; above this many entries it falls back to
 # straight-through.
 LOCAL_GRADIENT_MAX_ENTRIES = 128
+# Masks over images train with the local-expectation gradient of blocks of
+# BLOCK_SIZE x BLOCK_SIZE pixels, BLOCK_DRAWS blocks per image and step (see
+# `_block_step`); 0 draws trains them straight-through.
+BLOCK_SIZE = 3
+BLOCK_DRAWS = 6
 # While the sparsity cost warms up from 0 under the reconstruction objective,
 # logits above LOGIT_LEASH pay LEASH_WEIGHT * (logit - LOGIT_LEASH)**2.
 # Without it nothing stops an open gate's logit from growing then, and a
@@ -761,9 +766,15 @@ def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
     bool
         True for masks over rows with at most ``LOCAL_GRADIENT_MAX_ENTRIES``
         gates, one per feature or per group of features (binary and weighted
-        masks alike: both train through the binary gate).
+        masks alike: both train through the binary gate); and for masks
+        over the pixels of images, shared across channels or one per
+        channel, trained by blocks (:func:`_block_step`).
     """
-    if graph.mask_network is None or graph.gate is None or x.ndim != 2:
+    if graph.mask_network is None or graph.gate is None:
+        return False
+    if x.ndim == 4:
+        return _block_gradient_applies(graph, x)
+    if x.ndim != 2:
         return False
     gates = n_gates(graph.gate.groups, x.shape[1])
     return gates <= LOCAL_GRADIENT_MAX_ENTRIES and tuple(
@@ -840,6 +851,120 @@ def _local_step(
         else:  # the shares the slopes came from, not computed again
             penalty = column_costs / rows
         return loss + weight * penalty, _batch_mean(kept_entries, rows)
+
+    return step
+
+
+def _block_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
+    # Images whose mask has one gate per pixel (and channel): blocks fit.
+    height, width, channels = x.shape[1:]
+    out = tuple(graph.mask_network.output_shape[1:])
+    # A fully convolutional network's sizes follow the input's (None).
+    sizes = all(o in (None, s) for o, s in zip(out[:2], (height, width), strict=True))
+    return (
+        BLOCK_DRAWS > 0
+        and graph.gate.groups is None
+        and min(height, width) >= BLOCK_SIZE
+        and len(out) == 3
+        and sizes
+        and out[2] in (1, channels)
+    )
+
+
+def _pre_bound(mask_network: Any) -> tuple[Any, float | None]:
+    """Return the network up to its :class:`BoundedLogits` layer, and the bound.
+
+    A network without one (a user's) is returned whole, with ``None``.
+    """
+    from skmask.networks.image import BoundedLogits
+
+    last = mask_network.layers[-1] if hasattr(mask_network, "layers") else None
+    if isinstance(last, BoundedLogits) and len(mask_network.inputs) == 1:
+        return keras.Model(mask_network.inputs[0], last.input), last.bound
+    return mask_network, None
+
+
+def _block_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
+    """Build a selector step over images with a block local-expectation gradient.
+
+    The local-expectation gradient of :func:`_local_step` needs two
+    predictor passes per gate: 1152 per 24 x 24 canvas. Here, per image and
+    step, ``BLOCK_DRAWS`` blocks of ``BLOCK_SIZE x BLOCK_SIZE`` pixels are
+    drawn at random places; the frozen predictor judges each with the block
+    all dropped and all kept, the other pixels as the mask samples them
+    (with the gate's drop-out). The block's gain in loss, shared among its
+    pixels, is each pixel's estimate of ``E[loss | m = 0] - E[loss | m = 1]``,
+    and the cost ``weight / n_gates`` is charged to the same pixels: a pixel
+    stays where its share of a block's gain pays for it. Blocks, not single
+    pixels: a pixel of a digit is read with its neighbours, and alone changes
+    the loss by less than the noise of the other pixels' draws.
+
+    The step is a natural gradient: the objective ``sum(z * coef)`` moves
+    the logits ``z`` before the network's bound (:func:`_pre_bound`) by the
+    estimated gradient with respect to the keep probability itself, rather
+    than scaled by the sigmoid's and the bound's slopes. Scaled, the gates
+    whose logits near the bound stop moving, and every gate of the test
+    canvases opened (``docs/design.md``). Logits past ``LOGIT_LEASH`` pay the
+    leash cost, so nothing grows without limit.
+    """
+    mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
+    pre_bound, bound = _pre_bound(mask_network)
+    k, draws = BLOCK_SIZE, BLOCK_DRAWS
+
+    def step(xb: Any, yb: Any, wb: Any, rows: Any) -> tuple[Any, Any]:
+        b = ops.shape(xb)[0]
+        height, width, channels = xb.shape[1:]
+        with tf.GradientTape() as tape:
+            z = pre_bound(xb, training=True)
+            logits = z if bound is None else bound * ops.tanh(z / bound)
+            probs = ops.sigmoid(logits)
+            gates = math.prod(probs.shape[1:])
+            m = ops.cast(gate.uniform(ops.shape(probs)) < probs, "float32")
+            kept = gate.uniform(ops.shape(probs)) >= gate.drop_rate
+            valid = _valid_steps(xb, probs.shape[-1])
+            m = ops.stop_gradient(m * ops.cast(kept, "float32") * valid)
+            # Top-left corners of the blocks, uniform over the image.
+            top = ops.floor(gate.uniform((b, draws, 1, 1)) * (height - k + 1))
+            left = ops.floor(gate.uniform((b, draws, 1, 1)) * (width - k + 1))
+            r = ops.reshape(ops.arange(height, dtype="float32"), (1, 1, -1, 1))
+            c = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, 1, -1))
+            inside = (r >= top) & (r < top + k) & (c >= left) & (c < left + k)
+            blocks = ops.expand_dims(ops.cast(inside, "float32"), -1)  # b,D,H,W,1
+            others = ops.expand_dims(m, 1)
+            masks = ops.concatenate(
+                [
+                    others * (1.0 - blocks),  # block dropped
+                    ops.maximum(others, blocks),  # block kept
+                    others,  # the sampled mask, for the reported loss
+                ],
+                axis=1,
+            )
+            masks = masks * ops.expand_dims(valid, 1) * ops.ones((1, 1, 1, 1, channels))
+            x_rep = ops.expand_dims(_nan_to_zero(xb), 1) * masks
+            view = ops.reshape(
+                ops.concatenate([x_rep, masks], axis=-1),
+                (b * (2 * draws + 1), height, width, 2 * channels),
+            )
+            pred = predictor(view, training=False)
+            per = ops.reshape(
+                graph.loss(ops.repeat(yb, 2 * draws + 1, axis=0), pred),
+                (b, 2 * draws + 1),
+            )
+            # Loss without the block minus with it, shared by its gates.
+            gain = (per[:, :draws] - per[:, draws : 2 * draws]) * ops.expand_dims(wb, 1)
+            share = k * k * probs.shape[-1]
+            spread = ops.reshape(gain / share, (b, draws, 1, 1, 1)) * blocks
+            covered = ops.sum(blocks, axis=1)  # (b, H, W, 1): draws over a pixel
+            coef = ops.stop_gradient(covered * (weight / gates) - ops.sum(spread, 1))
+            excess = ops.relu(ops.abs(z) - LOGIT_LEASH)
+            objective = (
+                ops.sum(z * coef) + LEASH_WEIGHT * ops.sum(excess * excess) / gates
+            ) / rows
+        variables = pre_bound.trainable_variables
+        grads = tape.gradient(objective, variables)
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
+        loss = ops.sum(per[:, 2 * draws] * wb) / rows
+        return loss + weight * _batch_mean(probs, rows), _batch_mean(m, rows)
 
     return step
 
@@ -1136,7 +1261,9 @@ def train(
         optimizer.apply_gradients(zip(grads, variables, strict=True))
         return loss, _batch_mean(mask, rows)
 
-    if local_gradient:
+    if local_gradient and x.ndim == 4:
+        step = _block_step(graph, optimizer, weight)
+    elif local_gradient:
         step = _local_step(graph, optimizer, weight, column_cost_power, region_rows)
 
     steps_per_epoch = math.ceil(n / batch_size)
