@@ -215,9 +215,15 @@ default='auto'
     selector's drop-out: while the mask network trains against the frozen
     surrogate, half of the kept pixels are dropped at random, so that an
     object pays to keep whole rather than by its few most telling pixels.
-    The default networks end by averaging their logits over ``smoothing``
-    windows and bounding them to +/-6 (``6 * tanh(z / 6)``), so that the
-    straight-through gates never saturate past recovery.
+    A task mask's network learns against the surrogate by blocks of 3 x 3
+    pixels: for 6 blocks drawn per image and step, the surrogate's loss with
+    the block dropped and kept (the other pixels sampled from the mask)
+    tells what the block is worth, without the bias of a straight-through
+    gradient (a local-expectation gradient, as the tabular selector's, over
+    blocks rather than single pixels). The default networks end by averaging
+    their logits over ``smoothing`` windows and bounding them to +/-6
+    (``6 * tanh(z / 6)``); reconstruction masks, trained straight-through,
+    so never saturate past recovery.
 
     Examples
     --------

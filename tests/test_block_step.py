@@ -1,0 +1,104 @@
+"""The block local-expectation selector step of image task masks."""
+
+import numpy as np
+import pytest
+
+from skmask import ImageMaskTransformer
+from skmask.datasets import make_image_mask
+
+SIDE = 12
+REGION = (slice(4, 7), slice(5, 8))  # the only pixels the predictor reads
+
+
+def _frozen_predictor(keras):
+    """Logit of class 1: 4 times the masked sum of the region's pixels."""
+    from keras import ops
+
+    view = keras.Input((SIDE, SIDE, 2))  # concat([x * m, m]) on channels
+    rows, cols = REGION
+
+    def logit(v):
+        return 4.0 * ops.sum(v[:, rows, cols, 0], axis=(1, 2))[:, None]
+
+    return keras.Model(view, keras.layers.Lambda(logit)(view), name="predictor")
+
+
+def test_block_step_keeps_what_a_frozen_predictor_reads():
+    from skmask import objectives
+    from skmask._keras import import_keras
+    from skmask.gates import MaskGate
+    from skmask.networks import build_global_mask_network
+
+    keras = import_keras()
+    keras.utils.set_random_seed(0)
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(512, SIDE, SIDE, 1)).astype(np.float32)
+    y = (x[:, REGION[0], REGION[1], 0].sum(axis=(1, 2)) > 0).astype(np.float32)
+    # One logit per pixel for all images, without the default networks'
+    # bound: the step's path for a user's network.
+    network = build_global_mask_network(x.shape[1:], (SIDE, SIDE, 1))
+    gate = MaskGate(seed=0)
+    target = objectives.TargetSpec("binary", 1)
+    graph = objectives.task_graph(network, _frozen_predictor(keras), gate, target)
+    assert objectives.local_gradient_applies(graph, x)
+    gate.drop_rate.assign(0.5)
+    objectives.train(
+        graph,
+        x,
+        y[:, None],
+        sample_weight=None,
+        validation=None,
+        epochs=30,
+        batch_size=64,
+        learning_rate=0.05,
+        sparsity=1.0,
+        patience=None,
+        seed=0,
+        verbose=0,
+        pretrain_fraction=0.0,
+        local_gradient=True,
+    )
+    gate.drop_rate.assign(0.0)
+    probs = 1 / (1 + np.exp(-np.asarray(network(x[:1]))[0, ..., 0]))
+    inside = np.zeros((SIDE, SIDE), bool)
+    inside[REGION] = True
+    assert probs[inside].min() > 0.9, probs.round(2)
+    # A block's gain is shared by its pixels, so pixels that share a block
+    # with the region may be kept (a halo of up to BLOCK_SIZE - 1 pixels);
+    # pixels farther away never do, and must close.
+    rr, cc = np.indices((SIDE, SIDE))
+    far = (
+        np.maximum(
+            np.maximum(REGION[0].start - rr, rr - (REGION[0].stop - 1)),
+            np.maximum(REGION[1].start - cc, cc - (REGION[1].stop - 1)),
+        )
+        >= objectives.BLOCK_SIZE
+    )
+    assert far.sum() >= 60
+    assert probs[far].max() < 0.1, probs.round(2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [({}, 3.0), ({"sparsity": 0.5}, 0.5)],
+)
+def test_task_masks_train_by_blocks_at_their_own_cost(monkeypatch, kwargs, expected):
+    from skmask import objectives
+
+    seen = []
+    train = objectives.train
+
+    def spy(graph, x, y, **options):
+        seen.append((options["sparsity"], options.get("local_gradient", False)))
+        return train(graph, x, y, **options)
+
+    monkeypatch.setattr(objectives, "train", spy)
+    X, y, _ = make_image_mask(n_samples=40, canvas_size=12, random_state=0)
+    small = {"epochs": 1, "hidden_units": (4,), "predictor_units": (4,)}
+    ImageMaskTransformer(random_state=0, **small, **kwargs).fit(X, y)
+    # Teacher and surrogate train without the cost; the selector by blocks.
+    assert seen[-1] == (expected, True)
+    seen.clear()
+    ImageMaskTransformer(random_state=0, **small, **kwargs).fit(X)
+    reconstruction = 1.0 if not kwargs else kwargs["sparsity"]
+    assert seen == [(reconstruction, False)]
