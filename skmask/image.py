@@ -222,8 +222,9 @@ default='auto'
     gradient (a local-expectation gradient, as the tabular selector's, over
     blocks rather than single pixels). The default networks end by averaging
     their logits over ``smoothing`` windows and bounding them to +/-6
-    (``6 * tanh(z / 6)``); reconstruction masks, trained straight-through,
-    so never saturate past recovery.
+    (``6 * tanh(z / 6)``), so that straight-through gates (reconstruction
+    masks) never saturate past recovery; the block step moves the logits
+    before the bound.
 
     Examples
     --------
