@@ -859,13 +859,14 @@ def _block_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
     # Images whose mask has one gate per pixel (and channel): blocks fit.
     height, width, channels = x.shape[1:]
     out = tuple(graph.mask_network.output_shape[1:])
+    if len(out) != 3:
+        return False
     # A fully convolutional network's sizes follow the input's (None).
     sizes = all(o in (None, s) for o, s in zip(out[:2], (height, width), strict=True))
     return (
         BLOCK_DRAWS > 0
         and graph.gate.groups is None
         and min(height, width) >= BLOCK_SIZE
-        and len(out) == 3
         and sizes
         and out[2] in (1, channels)
     )
