@@ -12,7 +12,10 @@ repeated rounds), so a shared or noisy machine slows both sides alike:
 5. ``import skmask`` vs ``import tensorflow`` (fresh processes);
 6. peak extra memory of ``transform`` on a large input (fresh process);
 7. an image task fit whose surrogates skip the mask network (the default)
-   vs the same fit through the full graph (masks compared too).
+   vs the same fit through the full graph (masks compared too);
+8. peak extra memory of an image task fit: the block step's predictor
+   passes bounded by ``BLOCK_PASS_ENTRIES`` (the default) vs all in one
+   pass, and vs straight-through training (fresh processes).
 
     python benchmarks/speed.py            # full sizes
     python benchmarks/speed.py --quick    # CI smoke run (small sizes)
@@ -339,11 +342,59 @@ def bench_memory(quick):
     return rows
 
 
+_FIT_MEMORY_SCRIPT = """
+import resource, sys, time
+import numpy as np
+from skmask import ImageMaskTransformer, objectives
+
+side, n, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+if mode == 'one-pass':
+    objectives.BLOCK_PASS_ENTRIES = 2**62
+elif mode == 'straight-through':
+    objectives.BLOCK_DRAWS = 0
+rng = np.random.RandomState(0)
+X = rng.normal(size=(n, side, side, 3)).astype(np.float32)
+y = rng.randint(3, size=n)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+started = time.perf_counter()
+ImageMaskTransformer(epochs=2, random_state=0).fit(X, y)
+seconds = time.perf_counter() - started
+print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, seconds)
+"""
+
+
+def bench_fit_memory(quick):
+    side, n = (32, 64) if quick else (96, 256)
+    peaks, seconds = {}, {}
+    for mode in ("passes", "one-pass", "straight-through"):
+        result = subprocess.run(
+            [sys.executable, "-c", _FIT_MEMORY_SCRIPT, str(side), str(n), mode],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
+        before, peak, took = result.stdout.split()[-3:]
+        peaks[mode] = (int(peak) - int(before)) / 2**20
+        seconds[mode] = float(took)
+    return [
+        (
+            f"8. image task fit peak memory, {n} x {side}x{side}x3",
+            f"passes of <= 2^20 entries {peaks['passes']:.0f} MiB "
+            f"({seconds['passes']:.0f} s); one pass {peaks['one-pass']:.0f} MiB = "
+            f"{peaks['one-pass'] / peaks['passes']:.2f}x "
+            f"({seconds['one-pass']:.0f} s); straight-through "
+            f"{peaks['straight-through']:.0f} MiB = "
+            f"{peaks['straight-through'] / peaks['passes']:.2f}x",
+        )
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small CI smoke run")
     parser.add_argument(
-        "--only", default="1234567", help="which benchmarks to run, e.g. '12'"
+        "--only", default="12345678", help="which benchmarks to run, e.g. '12'"
     )
     args = parser.parse_args()
     rows = []
@@ -363,6 +414,8 @@ def main():
         rows += bench_memory(args.quick)
     if "7" in args.only:
         rows += bench_surrogate_shortcut(args.quick)
+    if "8" in args.only:
+        rows += bench_fit_memory(args.quick)
     width = max(len(name) for name, _ in rows)
     for name, text in rows:
         print(f"{name:<{width}}  {text}")

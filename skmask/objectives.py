@@ -70,6 +70,11 @@ LOCAL_GRADIENT_MAX_ENTRIES = 128
 # `_block_step`); 0 draws trains them straight-through.
 BLOCK_SIZE = 3
 BLOCK_DRAWS = 6
+# The block step judges 2 * BLOCK_DRAWS + 1 views of every image of a batch;
+# it runs them through the predictor in passes of at most this many input
+# entries (2^20: one pass for a batch of 128 canvases of 24 x 24), so memory
+# stays bounded on large images (96 x 96 x 3 in one pass: +4.6 GB).
+BLOCK_PASS_ENTRIES = 2**20
 # While the sparsity cost warms up from 0 under the reconstruction objective,
 # logits above LOGIT_LEASH pay LEASH_WEIGHT * (logit - LOGIT_LEASH)**2.
 # Without it nothing stops an open gate's logit from growing then, and a
@@ -885,7 +890,30 @@ def _pre_bound(mask_network: Any) -> tuple[Any, float | None]:
     return mask_network, None
 
 
-def _block_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
+def _judge_views(predictor: Any, views: Any, chunk: int | None) -> Any:
+    """Return the frozen predictor's output on ``views``, ``chunk`` at a time.
+
+    ``None`` runs them in one pass. Otherwise the passes run one after
+    another (``parallel_iterations=1``): at most ``chunk`` views' activations
+    are alive at once.
+    """
+    if chunk is None:
+        return predictor(views, training=False)
+    n_views = ops.shape(views)[0]
+    padded = ops.pad(views, [[0, (-n_views) % chunk]] + [[0, 0]] * (views.ndim - 1))
+    parts = ops.reshape(padded, (-1, chunk, *views.shape[1:]))
+    out = tf.map_fn(
+        lambda part: predictor(part, training=False),
+        parts,
+        parallel_iterations=1,
+        fn_output_signature=tf.float32,
+    )
+    return ops.reshape(out, (-1, *out.shape[2:]))[:n_views]
+
+
+def _block_step(
+    graph: TrainingGraph, optimizer: Any, weight: Any, batch_size: int
+) -> Any:
     """Build a selector step over images with a block local-expectation gradient.
 
     The local-expectation gradient of :func:`_local_step` needs two
@@ -907,57 +935,74 @@ def _block_step(graph: TrainingGraph, optimizer: Any, weight: Any) -> Any:
     whose logits near the bound stop moving, and every gate of the test
     canvases opened (``docs/design.md``). Logits past ``LOGIT_LEASH`` pay the
     leash cost, so nothing grows without limit.
+
+    The predictor's passes are not recorded on the tape (nothing is
+    differentiated through them) and run ``BLOCK_PASS_ENTRIES`` input
+    entries at a time (:func:`_judge_views`).
     """
     mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
     pre_bound, bound = _pre_bound(mask_network)
     k, draws = BLOCK_SIZE, BLOCK_DRAWS
 
-    def step(xb: Any, yb: Any, wb: Any, rows: Any) -> tuple[Any, Any]:
+    def judge(xb: Any, yb: Any, wb: Any, probs: Any) -> tuple[Any, Any, Any]:
+        # Sample the mask, judge the blocks; return the logits' coefficients,
+        # the per-view losses and the sampled mask.
         b = ops.shape(xb)[0]
         height, width, channels = xb.shape[1:]
+        gates = math.prod(probs.shape[1:])
+        m = ops.cast(gate.uniform(ops.shape(probs)) < probs, "float32")
+        kept = gate.uniform(ops.shape(probs)) >= gate.drop_rate
+        valid = _valid_steps(xb, probs.shape[-1])
+        m = m * ops.cast(kept, "float32") * valid
+        # Top-left corners of the blocks, uniform over the image.
+        top = ops.floor(gate.uniform((b, draws, 1, 1)) * (height - k + 1))
+        left = ops.floor(gate.uniform((b, draws, 1, 1)) * (width - k + 1))
+        r = ops.reshape(ops.arange(height, dtype="float32"), (1, 1, -1, 1))
+        c = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, 1, -1))
+        inside = (r >= top) & (r < top + k) & (c >= left) & (c < left + k)
+        blocks = ops.expand_dims(ops.cast(inside, "float32"), -1)  # b,D,H,W,1
+        others = ops.expand_dims(m, 1)
+        masks = ops.concatenate(
+            [
+                others * (1.0 - blocks),  # block dropped
+                ops.maximum(others, blocks),  # block kept
+                others,  # the sampled mask, for the reported loss
+            ],
+            axis=1,
+        )
+        masks = masks * ops.expand_dims(valid, 1) * ops.ones((1, 1, 1, 1, channels))
+        x_rep = ops.expand_dims(_nan_to_zero(xb), 1) * masks
+        views = ops.reshape(
+            ops.concatenate([x_rep, masks], axis=-1),
+            (b * (2 * draws + 1), height, width, 2 * channels),
+        )
+        # One pass when the largest batch fits the budget (any batch then).
+        per_view = height * width * channels
+        fits = batch_size * (2 * draws + 1) * per_view <= BLOCK_PASS_ENTRIES
+        chunk = None if fits else max(1, BLOCK_PASS_ENTRIES // per_view)
+        per = ops.reshape(
+            graph.loss(
+                ops.repeat(yb, 2 * draws + 1, axis=0),
+                _judge_views(predictor, views, chunk),
+            ),
+            (b, 2 * draws + 1),
+        )
+        # Loss without the block minus with it, shared by its gates.
+        gain = (per[:, :draws] - per[:, draws : 2 * draws]) * ops.expand_dims(wb, 1)
+        share = k * k * probs.shape[-1]
+        spread = ops.reshape(gain / share, (b, draws, 1, 1, 1)) * blocks
+        covered = ops.sum(blocks, axis=1)  # (b, H, W, 1): draws over a pixel
+        return covered * (weight / gates) - ops.sum(spread, 1), per, m
+
+    def step(xb: Any, yb: Any, wb: Any, rows: Any) -> tuple[Any, Any]:
         with tf.GradientTape() as tape:
             z = pre_bound(xb, training=True)
             logits = z if bound is None else bound * ops.tanh(z / bound)
             probs = ops.sigmoid(logits)
-            gates = math.prod(probs.shape[1:])
-            m = ops.cast(gate.uniform(ops.shape(probs)) < probs, "float32")
-            kept = gate.uniform(ops.shape(probs)) >= gate.drop_rate
-            valid = _valid_steps(xb, probs.shape[-1])
-            m = ops.stop_gradient(m * ops.cast(kept, "float32") * valid)
-            # Top-left corners of the blocks, uniform over the image.
-            top = ops.floor(gate.uniform((b, draws, 1, 1)) * (height - k + 1))
-            left = ops.floor(gate.uniform((b, draws, 1, 1)) * (width - k + 1))
-            r = ops.reshape(ops.arange(height, dtype="float32"), (1, 1, -1, 1))
-            c = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, 1, -1))
-            inside = (r >= top) & (r < top + k) & (c >= left) & (c < left + k)
-            blocks = ops.expand_dims(ops.cast(inside, "float32"), -1)  # b,D,H,W,1
-            others = ops.expand_dims(m, 1)
-            masks = ops.concatenate(
-                [
-                    others * (1.0 - blocks),  # block dropped
-                    ops.maximum(others, blocks),  # block kept
-                    others,  # the sampled mask, for the reported loss
-                ],
-                axis=1,
-            )
-            masks = masks * ops.expand_dims(valid, 1) * ops.ones((1, 1, 1, 1, channels))
-            x_rep = ops.expand_dims(_nan_to_zero(xb), 1) * masks
-            view = ops.reshape(
-                ops.concatenate([x_rep, masks], axis=-1),
-                (b * (2 * draws + 1), height, width, 2 * channels),
-            )
-            pred = predictor(view, training=False)
-            per = ops.reshape(
-                graph.loss(ops.repeat(yb, 2 * draws + 1, axis=0), pred),
-                (b, 2 * draws + 1),
-            )
-            # Loss without the block minus with it, shared by its gates.
-            gain = (per[:, :draws] - per[:, draws : 2 * draws]) * ops.expand_dims(wb, 1)
-            share = k * k * probs.shape[-1]
-            spread = ops.reshape(gain / share, (b, draws, 1, 1, 1)) * blocks
-            covered = ops.sum(blocks, axis=1)  # (b, H, W, 1): draws over a pixel
-            coef = ops.stop_gradient(covered * (weight / gates) - ops.sum(spread, 1))
+            with tape.stop_recording():  # nothing to differentiate in there
+                coef, per, m = judge(xb, yb, wb, probs)
             excess = ops.relu(ops.abs(z) - LOGIT_LEASH)
+            gates = math.prod(probs.shape[1:])
             objective = (
                 ops.sum(z * coef) + LEASH_WEIGHT * ops.sum(excess * excess) / gates
             ) / rows
@@ -1263,7 +1308,7 @@ def train(
         return loss, _batch_mean(mask, rows)
 
     if local_gradient and x.ndim == 4:
-        step = _block_step(graph, optimizer, weight)
+        step = _block_step(graph, optimizer, weight, batch_size)
     elif local_gradient:
         step = _local_step(graph, optimizer, weight, column_cost_power, region_rows)
 

@@ -23,7 +23,8 @@ def _frozen_predictor(keras):
     return keras.Model(view, keras.layers.Lambda(logit)(view), name="predictor")
 
 
-def test_block_step_keeps_what_a_frozen_predictor_reads():
+def _train_on_frozen_predictor(epochs):
+    """Train a mask by blocks against :func:`_frozen_predictor`; its probabilities."""
     from skmask import objectives
     from skmask._keras import import_keras
     from skmask.gates import MaskGate
@@ -48,7 +49,7 @@ def test_block_step_keeps_what_a_frozen_predictor_reads():
         y[:, None],
         sample_weight=None,
         validation=None,
-        epochs=30,
+        epochs=epochs,
         batch_size=64,
         learning_rate=0.05,
         sparsity=1.0,
@@ -59,7 +60,13 @@ def test_block_step_keeps_what_a_frozen_predictor_reads():
         local_gradient=True,
     )
     gate.drop_rate.assign(0.0)
-    probs = 1 / (1 + np.exp(-np.asarray(network(x[:1]))[0, ..., 0]))
+    return 1 / (1 + np.exp(-np.asarray(network(x[:1]))[0, ..., 0]))
+
+
+def test_block_step_keeps_what_a_frozen_predictor_reads():
+    from skmask import objectives
+
+    probs = _train_on_frozen_predictor(epochs=30)
     inside = np.zeros((SIDE, SIDE), bool)
     inside[REGION] = True
     assert probs[inside].min() > 0.9, probs.round(2)
@@ -76,6 +83,38 @@ def test_block_step_keeps_what_a_frozen_predictor_reads():
     )
     assert far.sum() >= 60
     assert probs[far].max() < 0.1, probs.round(2)
+
+
+def test_judge_views_in_chunks_matches_one_pass():
+    from skmask import objectives
+    from skmask._keras import import_keras
+
+    keras = import_keras()
+    views = np.random.RandomState(0).normal(size=(7, SIDE, SIDE, 2))
+    predictor = _frozen_predictor(keras)
+    whole = np.asarray(objectives._judge_views(predictor, views, None))
+    for chunk in (1, 3, 7, 10):  # 3 leaves a part of one view: padded
+        parts = np.asarray(objectives._judge_views(predictor, views, chunk))
+        np.testing.assert_allclose(parts, whole, rtol=1e-6, atol=1e-6)
+
+
+def test_block_step_on_a_pass_budget_trains_as_in_one_pass(monkeypatch):
+    from skmask import objectives
+
+    one_pass = _train_on_frozen_predictor(epochs=4)
+    chunks = []
+    judge = objectives._judge_views
+
+    def spy(predictor, views, chunk):
+        chunks.append(chunk)
+        return judge(predictor, views, chunk)
+
+    # 64 images x 13 views of 12 x 12 pixels in passes of 100 views.
+    monkeypatch.setattr(objectives, "BLOCK_PASS_ENTRIES", 100 * SIDE * SIDE)
+    monkeypatch.setattr(objectives, "_judge_views", spy)
+    chunked = _train_on_frozen_predictor(epochs=4)
+    assert set(chunks) == {100}
+    np.testing.assert_allclose(chunked, one_pass, atol=1e-5)
 
 
 @pytest.mark.parametrize(
