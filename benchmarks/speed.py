@@ -13,9 +13,9 @@ repeated rounds), so a shared or noisy machine slows both sides alike:
 6. peak extra memory of ``transform`` on a large input (fresh process);
 7. an image task fit whose surrogates skip the mask network (the default)
    vs the same fit through the full graph (masks compared too);
-8. peak extra memory of an image task fit: the block step's predictor
-   passes bounded by ``BLOCK_PASS_ENTRIES`` (the default) vs all in one
-   pass, and vs straight-through training (fresh processes).
+8. peak extra memory of an image task fit: the block step's views built
+   and judged ``BLOCK_PASS_ENTRIES`` input entries at a time (the default)
+   vs all in one pass, and vs straight-through training (fresh processes).
 
     python benchmarks/speed.py            # full sizes
     python benchmarks/speed.py --quick    # CI smoke run (small sizes)

@@ -890,25 +890,33 @@ def _pre_bound(mask_network: Any) -> tuple[Any, float | None]:
     return mask_network, None
 
 
-def _judge_views(predictor: Any, views: Any, chunk: int | None) -> Any:
-    """Return the frozen predictor's output on ``views``, ``chunk`` at a time.
+def _in_passes(fn: Any, tensors: tuple[Any, ...], rows: int | None) -> Any:
+    """Return ``fn(*tensors)`` computed on ``rows`` rows at a time.
 
-    ``None`` runs them in one pass. Otherwise the passes run one after
-    another (``parallel_iterations=1``): at most ``chunk`` views' activations
-    are alive at once.
+    ``None`` computes it in one pass. Otherwise the passes run one after
+    another (``tf.map_fn`` with ``parallel_iterations=1``), so only one
+    pass's intermediate tensors are alive at once; the rows are padded to a
+    whole number of passes and the padding's outputs dropped. ``fn`` maps
+    tensors of ``rows`` rows to a float32 tensor of ``rows`` rows.
     """
-    if chunk is None:
-        return predictor(views, training=False)
-    n_views = ops.shape(views)[0]
-    padded = ops.pad(views, [[0, (-n_views) % chunk]] + [[0, 0]] * (views.ndim - 1))
-    parts = ops.reshape(padded, (-1, chunk, *views.shape[1:]))
+    if rows is None:
+        return fn(*tensors)
+    n_rows = ops.shape(tensors[0])[0]
+    padding = (-n_rows) % rows
+    parts = tuple(
+        ops.reshape(
+            ops.pad(t, [[0, padding]] + [[0, 0]] * (t.ndim - 1)),
+            (-1, rows, *t.shape[1:]),
+        )
+        for t in tensors
+    )
     out = tf.map_fn(
-        lambda part: predictor(part, training=False),
+        lambda part: fn(*part),
         parts,
         parallel_iterations=1,
         fn_output_signature=tf.float32,
     )
-    return ops.reshape(out, (-1, *out.shape[2:]))[:n_views]
+    return ops.reshape(out, (-1, *out.shape[2:]))[:n_rows]
 
 
 def _block_step(
@@ -937,12 +945,37 @@ def _block_step(
     leash cost, so nothing grows without limit.
 
     The predictor's passes are not recorded on the tape (nothing is
-    differentiated through them) and run ``BLOCK_PASS_ENTRIES`` input
-    entries at a time (:func:`_judge_views`).
+    differentiated through them), and the views are built and judged for as
+    many images at a time as ``BLOCK_PASS_ENTRIES`` input entries allow
+    (:func:`_in_passes`).
     """
     mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
     pre_bound, bound = _pre_bound(mask_network)
     k, draws = BLOCK_SIZE, BLOCK_DRAWS
+
+    def view_losses(xb: Any, yb: Any, m: Any, blocks: Any, valid: Any) -> Any:
+        # The predictor's loss on each image with each block dropped, with
+        # it kept, and on the sampled mask: (rows, 2 * draws + 1).
+        height, width, channels = xb.shape[1:]
+        others = ops.expand_dims(m, 1)
+        masks = ops.concatenate(
+            [
+                others * (1.0 - blocks),  # block dropped
+                ops.maximum(others, blocks),  # block kept
+                others,  # the sampled mask, for the reported loss
+            ],
+            axis=1,
+        )
+        masks = masks * ops.expand_dims(valid, 1) * ops.ones((1, 1, 1, 1, channels))
+        x_rep = ops.expand_dims(_nan_to_zero(xb), 1) * masks
+        views = ops.reshape(
+            ops.concatenate([x_rep, masks], axis=-1),
+            (-1, height, width, 2 * channels),
+        )
+        losses = graph.loss(
+            ops.repeat(yb, 2 * draws + 1, axis=0), predictor(views, training=False)
+        )
+        return ops.reshape(losses, (-1, 2 * draws + 1))
 
     def judge(xb: Any, yb: Any, wb: Any, probs: Any) -> tuple[Any, Any, Any]:
         # Sample the mask, judge the blocks; return the logits' coefficients,
@@ -961,32 +994,12 @@ def _block_step(
         c = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, 1, -1))
         inside = (r >= top) & (r < top + k) & (c >= left) & (c < left + k)
         blocks = ops.expand_dims(ops.cast(inside, "float32"), -1)  # b,D,H,W,1
-        others = ops.expand_dims(m, 1)
-        masks = ops.concatenate(
-            [
-                others * (1.0 - blocks),  # block dropped
-                ops.maximum(others, blocks),  # block kept
-                others,  # the sampled mask, for the reported loss
-            ],
-            axis=1,
-        )
-        masks = masks * ops.expand_dims(valid, 1) * ops.ones((1, 1, 1, 1, channels))
-        x_rep = ops.expand_dims(_nan_to_zero(xb), 1) * masks
-        views = ops.reshape(
-            ops.concatenate([x_rep, masks], axis=-1),
-            (b * (2 * draws + 1), height, width, 2 * channels),
-        )
-        # One pass when the largest batch fits the budget (any batch then).
-        per_view = height * width * channels
-        fits = batch_size * (2 * draws + 1) * per_view <= BLOCK_PASS_ENTRIES
-        chunk = None if fits else max(1, BLOCK_PASS_ENTRIES // per_view)
-        per = ops.reshape(
-            graph.loss(
-                ops.repeat(yb, 2 * draws + 1, axis=0),
-                _judge_views(predictor, views, chunk),
-            ),
-            (b, 2 * draws + 1),
-        )
+        # Each image's 2 * draws + 1 views, judged a bounded number of images
+        # at a time: one pass when the largest batch fits the budget.
+        views_entries = (2 * draws + 1) * height * width * channels
+        fits = batch_size * views_entries <= BLOCK_PASS_ENTRIES
+        rows = None if fits else max(1, BLOCK_PASS_ENTRIES // views_entries)
+        per = _in_passes(view_losses, (xb, yb, m, blocks, valid), rows)
         # Loss without the block minus with it, shared by its gates.
         gain = (per[:, :draws] - per[:, draws : 2 * draws]) * ops.expand_dims(wb, 1)
         share = k * k * probs.shape[-1]

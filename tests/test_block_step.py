@@ -85,16 +85,22 @@ def test_block_step_keeps_what_a_frozen_predictor_reads():
     assert probs[far].max() < 0.1, probs.round(2)
 
 
-def test_judge_views_in_chunks_matches_one_pass():
+def test_in_passes_matches_one_pass():
     from skmask import objectives
     from skmask._keras import import_keras
 
     keras = import_keras()
-    views = np.random.RandomState(0).normal(size=(7, SIDE, SIDE, 2))
+    rng = np.random.RandomState(0)
+    views = rng.normal(size=(7, SIDE, SIDE, 2)).astype(np.float32)
+    labels = np.arange(7)
     predictor = _frozen_predictor(keras)
-    whole = np.asarray(objectives._judge_views(predictor, views, None))
-    for chunk in (1, 3, 7, 10):  # 3 leaves a part of one view: padded
-        parts = np.asarray(objectives._judge_views(predictor, views, chunk))
+
+    def fn(v, y):  # a float output of the rows' own values and labels
+        return predictor(v, training=False)[:, 0] + keras.ops.cast(y, "float32")
+
+    whole = np.asarray(objectives._in_passes(fn, (views, labels), None))
+    for rows in (1, 3, 7, 10):  # 3 leaves a pass of one row: padded
+        parts = np.asarray(objectives._in_passes(fn, (views, labels), rows))
         np.testing.assert_allclose(parts, whole, rtol=1e-6, atol=1e-6)
 
 
@@ -102,18 +108,19 @@ def test_block_step_on_a_pass_budget_trains_as_in_one_pass(monkeypatch):
     from skmask import objectives
 
     one_pass = _train_on_frozen_predictor(epochs=4)
-    chunks = []
-    judge = objectives._judge_views
+    passes = []
+    in_passes = objectives._in_passes
 
-    def spy(predictor, views, chunk):
-        chunks.append(chunk)
-        return judge(predictor, views, chunk)
+    def spy(fn, tensors, rows):
+        passes.append(rows)
+        return in_passes(fn, tensors, rows)
 
-    # 64 images x 13 views of 12 x 12 pixels in passes of 100 views.
-    monkeypatch.setattr(objectives, "BLOCK_PASS_ENTRIES", 100 * SIDE * SIDE)
-    monkeypatch.setattr(objectives, "_judge_views", spy)
+    # Batches of 64 images, 13 views of 12 x 12 pixels each: 5 images a pass.
+    budget = 5 * (2 * objectives.BLOCK_DRAWS + 1) * SIDE * SIDE
+    monkeypatch.setattr(objectives, "BLOCK_PASS_ENTRIES", budget)
+    monkeypatch.setattr(objectives, "_in_passes", spy)
     chunked = _train_on_frozen_predictor(epochs=4)
-    assert set(chunks) == {100}
+    assert set(passes) == {5}
     np.testing.assert_allclose(chunked, one_pass, atol=1e-5)
 
 
