@@ -66,7 +66,8 @@ MIN_PATIENCE_STEPS = 300
 # straight-through.
 LOCAL_GRADIENT_MAX_ENTRIES = 128
 # Masks over images train with the local-expectation gradient of blocks of
-# BLOCK_SIZE x BLOCK_SIZE pixels, BLOCK_DRAWS blocks per image and step (see
+# BLOCK_SIZE x BLOCK_SIZE pixels (over series, BLOCK_SIZE steps),
+# BLOCK_DRAWS blocks per image and step (see
 # `_block_step`); 0 draws trains them straight-through.
 BLOCK_SIZE = 3
 BLOCK_DRAWS = 6
@@ -773,12 +774,12 @@ def local_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
         True for masks over rows with at most ``LOCAL_GRADIENT_MAX_ENTRIES``
         gates, one per feature or per group of features (binary and weighted
         masks alike: both train through the binary gate); and for masks
-        over the pixels of images, shared across channels or one per
-        channel, trained by blocks (:func:`_block_step`).
+        over the pixels of images or the steps of series, shared across
+        channels or one per channel, trained by blocks (:func:`_block_step`).
     """
     if graph.mask_network is None or graph.gate is None:
         return False
-    if x.ndim == 4:
+    if x.ndim in (3, 4):
         return _block_gradient_applies(graph, x)
     if x.ndim != 2:
         return False
@@ -862,19 +863,19 @@ def _local_step(
 
 
 def _block_gradient_applies(graph: TrainingGraph, x: np.ndarray) -> bool:
-    # Images whose mask has one gate per pixel (and channel): blocks fit.
-    height, width, channels = x.shape[1:]
+    # Series and images whose mask has one gate per step or pixel (and
+    # channel): blocks fit.
+    sizes, channels = x.shape[1:-1], x.shape[-1]
     out = tuple(graph.mask_network.output_shape[1:])
-    if len(out) != 3:
+    if len(out) != len(sizes) + 1:
         return False
     # A fully convolutional network's sizes follow the input's (None).
-    sizes = all(o in (None, s) for o, s in zip(out[:2], (height, width), strict=True))
+    fits = all(o in (None, s) for o, s in zip(out[:-1], sizes, strict=True))
     return (
         BLOCK_DRAWS > 0
         and graph.gate.groups is None
-        and min(height, width) >= BLOCK_SIZE
-        and sizes
-        and out[2] in (1, channels)
+        and fits
+        and out[-1] in (1, channels)
     )
 
 
@@ -923,7 +924,7 @@ def _in_passes(fn: Any, tensors: tuple[Any, ...], rows: int | None) -> Any:
 def _block_step(
     graph: TrainingGraph, optimizer: Any, weight: Any, batch_size: int
 ) -> Any:
-    """Build a selector step over images with a block local-expectation gradient.
+    """Build a selector step over images or series with a block gradient.
 
     The local-expectation gradient of :func:`_local_step` needs two
     predictor passes per gate: 1152 per 24 x 24 canvas. Here, per image and
@@ -949,10 +950,17 @@ def _block_step(
     differentiated through them), and the views are built and judged for as
     many images at a time as ``BLOCK_PASS_ENTRIES`` input entries allow
     (:func:`_in_passes`).
+
+    A series is an image one step wide: its blocks are ``BLOCK_SIZE``
+    consecutive steps (``docs/design.md``, "Series task masks train by
+    blocks too").
     """
     mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
     pre_bound, bound = _pre_bound(mask_network)
     k, draws = BLOCK_SIZE, BLOCK_DRAWS
+    # A series (rows, steps, channels) is judged as an image one step wide:
+    # its blocks are BLOCK_SIZE steps.
+    series = len(mask_network.output_shape) == 3
 
     def view_losses(xb: Any, yb: Any, m: Any, blocks: Any, valid: Any) -> Any:
         # The predictor's loss on each image with each block dropped, with
@@ -971,7 +979,7 @@ def _block_step(
         x_rep = ops.expand_dims(_nan_to_zero(xb), 1) * masks
         views = ops.reshape(
             ops.concatenate([x_rep, masks], axis=-1),
-            (-1, height, width, 2 * channels),
+            (-1, height, 2 * channels) if series else (-1, height, width, 2 * channels),
         )
         losses = graph.loss(
             ops.repeat(yb, 2 * draws + 1, axis=0), predictor(views, training=False)
@@ -988,12 +996,14 @@ def _block_step(
         kept = gate.uniform(ops.shape(probs)) >= gate.drop_rate
         valid = _valid_steps(xb, probs.shape[-1])
         m = m * ops.cast(kept, "float32") * valid
-        # Top-left corners of the blocks, uniform over the image.
-        top = ops.floor(gate.uniform((b, draws, 1, 1)) * (height - k + 1))
-        left = ops.floor(gate.uniform((b, draws, 1, 1)) * (width - k + 1))
+        # Top-left corners of the blocks, uniform over the image; blocks no
+        # larger than the image (a series: one step wide).
+        kh, kw = min(k, height), min(k, width)
+        top = ops.floor(gate.uniform((b, draws, 1, 1)) * (height - kh + 1))
+        left = ops.floor(gate.uniform((b, draws, 1, 1)) * (width - kw + 1))
         r = ops.reshape(ops.arange(height, dtype="float32"), (1, 1, -1, 1))
         c = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, 1, -1))
-        inside = (r >= top) & (r < top + k) & (c >= left) & (c < left + k)
+        inside = (r >= top) & (r < top + kh) & (c >= left) & (c < left + kw)
         blocks = ops.expand_dims(ops.cast(inside, "float32"), -1)  # b,D,H,W,1
         # Each image's 2 * draws + 1 views, judged a bounded number of images
         # at a time: one pass when the largest batch fits the budget.
@@ -1003,7 +1013,7 @@ def _block_step(
         per = _in_passes(view_losses, (xb, yb, m, blocks, valid), per_pass)
         # Loss without the block minus with it, shared by its gates.
         gain = (per[:, :draws] - per[:, draws : 2 * draws]) * ops.expand_dims(wb, 1)
-        share = k * k * probs.shape[-1]
+        share = kh * kw * probs.shape[-1]
         spread = ops.reshape(gain / share, (b, draws, 1, 1, 1)) * blocks
         covered = ops.sum(blocks, axis=1)  # (b, H, W, 1): draws over a pixel
         return covered * (weight / gates) - ops.sum(spread, 1), per, m
@@ -1014,7 +1024,12 @@ def _block_step(
             logits = z if bound is None else bound * ops.tanh(z / bound)
             probs = ops.sigmoid(logits)
             with tape.stop_recording():  # nothing to differentiate in there
-                coef, per, m = judge(xb, yb, wb, probs)
+                if series:
+                    wide = ops.expand_dims  # (rows, steps, 1, channels)
+                    coef, per, m = judge(wide(xb, 2), yb, wb, wide(probs, 2))
+                    coef = ops.squeeze(coef, 2)
+                else:
+                    coef, per, m = judge(xb, yb, wb, probs)
             excess = ops.relu(ops.abs(z) - LOGIT_LEASH)
             gates = math.prod(probs.shape[1:])
             objective = (
@@ -1321,7 +1336,7 @@ def train(
         optimizer.apply_gradients(zip(grads, variables, strict=True))
         return loss, _batch_mean(mask, rows)
 
-    if local_gradient and x.ndim == 4:
+    if local_gradient and x.ndim in (3, 4):
         step = _block_step(graph, optimizer, weight, batch_size)
     elif local_gradient:
         step = _local_step(graph, optimizer, weight, column_cost_power, region_rows)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import FLOAT_DTYPES, check_array, validate_data
 
 from skmask._base import BaseMaskTransformer
 from skmask._channels import channel_fill, channel_stats, channel_targets
 from skmask.apply import apply_mask
+
+# sparsity='auto': the task objective's weight, chosen with the block
+# local-expectation selector on make_sequence_mask (docs/benchmarks.md,
+# "Series"), and the other objectives'.
+AUTO_TASK_SPARSITY = 0.6
+AUTO_SPARSITY = 0.4
 
 
 def flatten_series(X):
@@ -118,10 +126,12 @@ class SequenceMaskTransformer(BaseMaskTransformer):
     objective : {'auto', 'supervised', 'reconstruction', 'task'}, default='auto'
         ``'auto'``: supervised when ``mask`` is passed to ``fit``, task when
         ``y`` is, reconstruction otherwise.
-    sparsity : float >= 0, default=0.4
+    sparsity : 'auto' or float >= 0, default='auto'
         Weight of the cost on the fraction of entries kept (reconstruction and
         task objectives). Higher than the tabular default: with the selector's
         drop-out (see Notes) it keeps whole patterns and little else.
+        ``'auto'``: 0.6 for the task objective, whose mask trains by blocks
+        of steps (see Notes), 0.4 for reconstruction.
     output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
         ``'multiply'``: ``X * m``; ``'fill'``: dropped steps take
         ``fill_value``; ``'nan'``: dropped steps become NaN; ``'select'``:
@@ -245,6 +255,13 @@ default='auto'
     predicts), where without drop-out the cheapest sufficient mask keeps a
     few of its steps only.
 
+    A task mask of one gate per step (or per step and channel) trains by
+    blocks, as :class:`skmask.ImageMaskTransformer`'s do: per series and
+    step, 6 blocks of 3 consecutive steps are judged by the frozen
+    surrogate with the block dropped and kept, and each step is credited a
+    third of its block's gain in loss against its cost. This measures the
+    gain without the bias of straight-through gradients.
+
     Examples
     --------
     >>> from skmask import SequenceMaskTransformer
@@ -260,6 +277,13 @@ default='auto'
     _selector_drop_rate = 0.5
     # One surrogate: cross-fitting (tabular) is not yet measured on series.
     _cross_fit = False
+
+    def _sparsity(self, objective):
+        """Weight of the sparsity cost: ``sparsity``, resolved for ``objective``."""
+        if self.sparsity != "auto":
+            return self.sparsity
+        return AUTO_TASK_SPARSITY if objective == "task" else AUTO_SPARSITY
+
     # The predictor takes the mask as channels (mask tokens: see docs/design.md).
     _mask_tokens = False
     # Masks broadcast over channels and change layout: applied in NumPy.
@@ -271,6 +295,7 @@ default='auto'
         "bidirectional": ["boolean"],
         "mask_per_channel": ["boolean"],
         "data_format": [StrOptions({"channels_last", "channels_first"})],
+        "sparsity": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -286,7 +311,7 @@ default='auto'
         max_features=None,
         granularity="instance",
         objective="auto",
-        sparsity=0.4,
+        sparsity="auto",
         output="multiply",
         fill_value=None,
         target_type="auto",

@@ -1,10 +1,10 @@
-"""The block local-expectation selector step of image task masks."""
+"""The block local-expectation selector step of image and series task masks."""
 
 import numpy as np
 import pytest
 
-from skmask import ImageMaskTransformer
-from skmask.datasets import make_image_mask
+from skmask import ImageMaskTransformer, SequenceMaskTransformer
+from skmask.datasets import make_image_mask, make_sequence_mask
 
 SIDE = 12
 REGION = (slice(4, 7), slice(5, 8))  # the only pixels the predictor reads
@@ -85,6 +85,62 @@ def test_block_step_keeps_what_a_frozen_predictor_reads():
     assert probs[far].max() < 0.1, probs.round(2)
 
 
+STEPS = 24
+WINDOW = slice(10, 14)  # the only steps the series predictor reads
+
+
+def test_block_step_keeps_the_steps_a_frozen_predictor_reads():
+    from keras import ops
+
+    from skmask import objectives
+    from skmask._keras import import_keras
+    from skmask.gates import MaskGate
+    from skmask.networks import build_global_mask_network
+
+    keras = import_keras()
+    keras.utils.set_random_seed(0)
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(512, STEPS, 1)).astype(np.float32)
+    y = (x[:, WINDOW, 0].sum(axis=1) > 0).astype(np.float32)
+    view = keras.Input((STEPS, 2))  # concat([x * m, m]) on channels
+    logit = keras.layers.Lambda(
+        lambda v: 4.0 * ops.sum(v[:, WINDOW, 0], axis=1)[:, None]
+    )(view)
+    predictor = keras.Model(view, logit, name="predictor")
+    network = build_global_mask_network(x.shape[1:], (STEPS, 1))
+    gate = MaskGate(seed=0)
+    target = objectives.TargetSpec("binary", 1)
+    graph = objectives.task_graph(network, predictor, gate, target)
+    assert objectives.local_gradient_applies(graph, x)
+    gate.drop_rate.assign(0.5)
+    objectives.train(
+        graph,
+        x,
+        y[:, None],
+        sample_weight=None,
+        validation=None,
+        epochs=30,
+        batch_size=64,
+        learning_rate=0.05,
+        sparsity=0.5,
+        patience=None,
+        seed=0,
+        verbose=0,
+        pretrain_fraction=0.0,
+        local_gradient=True,
+    )
+    gate.drop_rate.assign(0.0)
+    probs = 1 / (1 + np.exp(-np.asarray(network(x[:1]))[0, :, 0]))
+    steps = np.arange(STEPS)
+    inside = (steps >= WINDOW.start) & (steps < WINDOW.stop)
+    assert probs[inside].min() > 0.9, probs.round(2)
+    # Blocks of BLOCK_SIZE steps: a halo of up to BLOCK_SIZE - 1 steps.
+    gap = np.maximum(WINDOW.start - steps, steps - (WINDOW.stop - 1))
+    far = gap >= objectives.BLOCK_SIZE
+    assert far.sum() >= 14
+    assert probs[far].max() < 0.1, probs.round(2)
+
+
 def test_in_passes_matches_one_pass():
     from skmask import objectives
     from skmask._keras import import_keras
@@ -147,4 +203,31 @@ def test_task_masks_train_by_blocks_at_their_own_cost(monkeypatch, kwargs, expec
     seen.clear()
     ImageMaskTransformer(random_state=0, **small, **kwargs).fit(X)
     reconstruction = 1.0 if not kwargs else kwargs["sparsity"]
+    assert seen == [(reconstruction, False)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [({}, 0.6), ({"sparsity": 0.3}, 0.3)],
+)
+def test_series_task_masks_train_by_blocks_at_their_own_cost(
+    monkeypatch, kwargs, expected
+):
+    from skmask import objectives
+
+    seen = []
+    train = objectives.train
+
+    def spy(graph, x, y, **options):
+        seen.append((options["sparsity"], options.get("local_gradient", False)))
+        return train(graph, x, y, **options)
+
+    monkeypatch.setattr(objectives, "train", spy)
+    X, y, _ = make_sequence_mask(n_samples=40, n_timesteps=16, random_state=0)
+    small = {"epochs": 1, "hidden_units": (4,), "predictor_units": (4,)}
+    SequenceMaskTransformer(random_state=0, **small, **kwargs).fit(X, y)
+    assert seen[-1] == (expected, True)
+    seen.clear()
+    SequenceMaskTransformer(random_state=0, **small, **kwargs).fit(X)
+    reconstruction = 0.4 if not kwargs else kwargs["sparsity"]
     assert seen == [(reconstruction, False)]
