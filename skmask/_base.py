@@ -232,9 +232,16 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         """Shape of one mask (network layout) for network input shape."""
         return tuple(input_shape)
 
+    # sparsity='auto', where the constraints allow it: the task objective's
+    # weight, and the other objectives'.
+    _auto_task_sparsity = None
+    _auto_sparsity = None
+
     def _sparsity(self, objective):
-        """Weight of the sparsity cost for ``objective``: ``sparsity`` here."""
-        return self.sparsity
+        """Weight of the sparsity cost for ``objective``, ``'auto'`` resolved."""
+        if self.sparsity != "auto":
+            return self.sparsity
+        return self._auto_task_sparsity if objective == "task" else self._auto_sparsity
 
     def _wrap_mask_network(self, network, input_shape):
         """Adapt a built mask network to the input (e.g. padding)."""

@@ -241,6 +241,8 @@ default='auto'
     _selector_drop_rate = 0.5
     # One surrogate: cross-fitting (tabular) collapsed the image test's masks.
     _cross_fit = False
+    _auto_task_sparsity = AUTO_TASK_SPARSITY
+    _auto_sparsity = AUTO_RECONSTRUCTION_SPARSITY
     # The predictor takes the mask as channels (mask tokens: see docs/design.md).
     _mask_tokens = False
     # Masks broadcast over channels and change layout: applied in NumPy.
@@ -463,14 +465,6 @@ default='auto'
             initial_logit=initial_logit,
             smoothing=self._smoothing(objective),
         )
-
-    def _sparsity(self, objective):
-        """Weight of the sparsity cost: ``sparsity``, resolved for ``objective``."""
-        if self.sparsity != "auto":
-            return self.sparsity
-        if objective == "task":
-            return AUTO_TASK_SPARSITY
-        return AUTO_RECONSTRUCTION_SPARSITY
 
     def _smoothing(self, objective):
         """Window of the logits' average: ``smoothing``, resolved for ``objective``."""

@@ -75,7 +75,7 @@ BLOCK_DRAWS = 6
 # it builds and judges them for as many images at a time as fit in this many
 # input entries (never fewer than one image; 2^20: one pass for a batch of
 # 128 canvases of 24 x 24), so memory stays bounded on large images (a fit
-# on 96 x 96 x 3 images in one pass peaked 4.1x higher).
+# on 96 x 96 x 3 images in one pass peaked 4x higher).
 BLOCK_PASS_ENTRIES = 2**20
 # While the sparsity cost warms up from 0 under the reconstruction objective,
 # logits above LOGIT_LEASH pay LEASH_WEIGHT * (logit - LOGIT_LEASH)**2.

@@ -277,12 +277,8 @@ default='auto'
     _selector_drop_rate = 0.5
     # One surrogate: cross-fitting (tabular) is not yet measured on series.
     _cross_fit = False
-
-    def _sparsity(self, objective):
-        """Weight of the sparsity cost: ``sparsity``, resolved for ``objective``."""
-        if self.sparsity != "auto":
-            return self.sparsity
-        return AUTO_TASK_SPARSITY if objective == "task" else AUTO_SPARSITY
+    _auto_task_sparsity = AUTO_TASK_SPARSITY
+    _auto_sparsity = AUTO_SPARSITY
 
     # The predictor takes the mask as channels (mask tokens: see docs/design.md).
     _mask_tokens = False
