@@ -78,13 +78,15 @@ BLOCK_DRAWS = 6
 # on 96 x 96 x 3 images in one pass peaked 4x higher).
 BLOCK_PASS_ENTRIES = 2**20
 # While the sparsity cost warms up from 0 under the reconstruction objective,
-# logits above LOGIT_LEASH pay LEASH_WEIGHT * (logit - LOGIT_LEASH)**2.
-# Without it nothing stops an open gate's logit from growing then, and a
-# sigmoid saturated at a logit of 20-35 has no gradient left for the full
-# cost to close it: a series with a flat stretch off its mean kept every
-# step (docs/design.md, "A leash on open gates while the cost warms up").
-# Above 8 the keep probability is > 0.9996 anyway; closed gates are left
-# alone (padding sits at a fixed logit of -30).
+# and in the local-expectation step of task masks on tables, logits above
+# LOGIT_LEASH pay LEASH_WEIGHT * (logit - LOGIT_LEASH)**2. Without it nothing
+# stops an open gate's logit from growing then, and a sigmoid saturated at a
+# logit of 20-35 has no gradient left for the full cost to close it: a
+# series with a flat stretch off its mean kept every step, and a switch
+# task's column stayed open on the other regime's rows at logits of 8-17,
+# where the judges value it below its cost (docs/design.md, "A leash on open
+# gates while the cost warms up"). Above 8 the keep probability is > 0.9996
+# anyway; closed gates are left alone (padding sits at a fixed logit of -30).
 LOGIT_LEASH = 8.0
 LEASH_WEIGHT = 0.01
 # The concave column cost (see `column_cost`): its curve is flat from a share
@@ -795,6 +797,7 @@ def _local_step(
     weight: Any,
     power: float | None,
     block_rows: int | None,
+    leash_weight: Any,
 ) -> Any:
     """Build a selector step with the local-expectation gradient.
 
@@ -808,7 +811,8 @@ def _local_step(
     its features at once. With a column cost (``power``), the cost term of
     gate ``j`` on a row is ``w / d`` times :func:`_column_cost_slopes`: the
     slope of :func:`column_cost` at the gate's share of the rows of the
-    row's region in the batch.
+    row's region in the batch. Open logits past ``LOGIT_LEASH`` pay
+    ``leash_weight`` (nonzero while the cost warms up).
     """
     mask_network, predictor, gate = graph.mask_network, graph.companion, graph.gate
 
@@ -816,7 +820,8 @@ def _local_step(
         b = ops.shape(xb)[0]
         d = xb.shape[-1]
         with tf.GradientTape() as tape:
-            probs = ops.sigmoid(mask_network(xb, training=True))
+            logits = mask_network(xb, training=True)
+            probs = ops.sigmoid(logits)
             g = probs.shape[-1]  # gates: d, or the number of groups
             u = gate.uniform(ops.shape(probs))
             m = ops.cast(u < ops.stop_gradient(probs), "float32")
@@ -846,7 +851,10 @@ def _local_step(
                 slopes, column_costs = _column_cost_slopes(probs, power, block_rows)
                 cost = cost * slopes
             coef = ops.stop_gradient(cost - gain * ops.expand_dims(wb, 1))
-            objective = ops.sum(probs * coef) / rows
+            excess = ops.relu(logits - LOGIT_LEASH)
+            objective = (
+                ops.sum(probs * coef) + leash_weight * ops.sum(excess * excess) / g
+            ) / rows
         variables = mask_network.trainable_variables
         grads = tape.gradient(objective, variables)
         optimizer.apply_gradients(zip(grads, variables, strict=True))
@@ -1313,7 +1321,8 @@ def train(
         weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
         leash_weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
     sparse = graph.sparse and sparsity > 0
-    leash = sparse and graph.leash
+    # The local-expectation step on tables leashes its open logits too.
+    leash = sparse and (graph.leash or (local_gradient and x.ndim == 2))
     # Regions of the column cost: the whole batch, or blocks of a large one.
     region_rows = None if batch_size <= REGION_MAX_ROWS else REGION_MAX_ROWS
 
@@ -1339,7 +1348,9 @@ def train(
     if local_gradient and x.ndim in (3, 4):
         step = _block_step(graph, optimizer, weight, batch_size)
     elif local_gradient:
-        step = _local_step(graph, optimizer, weight, column_cost_power, region_rows)
+        step = _local_step(
+            graph, optimizer, weight, column_cost_power, region_rows, leash_weight
+        )
 
     steps_per_epoch = math.ceil(n / batch_size)
     if patience is not None:
