@@ -1321,8 +1321,10 @@ def train(
         weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
         leash_weight = tf.Variable(0.0, trainable=False, dtype=tf.float32)
     sparse = graph.sparse and sparsity > 0
+    block_step = local_gradient and x.ndim in (3, 4)  # series and images
+    local_step = local_gradient and not block_step  # tables
     # The local-expectation step on tables leashes its open logits too.
-    leash = sparse and (graph.leash or (local_gradient and x.ndim == 2))
+    leash = sparse and (graph.leash or local_step)
     # Regions of the column cost: the whole batch, or blocks of a large one.
     region_rows = None if batch_size <= REGION_MAX_ROWS else REGION_MAX_ROWS
 
@@ -1345,9 +1347,9 @@ def train(
         optimizer.apply_gradients(zip(grads, variables, strict=True))
         return loss, _batch_mean(mask, rows)
 
-    if local_gradient and x.ndim in (3, 4):
+    if block_step:
         step = _block_step(graph, optimizer, weight, batch_size)
-    elif local_gradient:
+    elif local_step:
         step = _local_step(
             graph, optimizer, weight, column_cost_power, region_rows, leash_weight
         )
