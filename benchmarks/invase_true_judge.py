@@ -25,6 +25,7 @@ an API).
 
     python benchmarks/invase_true_judge.py          # syn3, syn5, syn6; 10000 rows each
     python benchmarks/invase_true_judge.py --kinds syn1,syn2,syn3,syn4,syn5,syn6
+    python benchmarks/invase_true_judge.py --kinds syn6 --drop-rate 0
     python benchmarks/invase_true_judge.py --quick  # CI smoke run
 """
 
@@ -157,9 +158,14 @@ def judge_gains(est, kind, X, truth, n_draws, rng):
     return judged, true
 
 
-def _fit(X_train, y_train, X_test, mask_test, seed, params, judge):
+def _fit(X_train, y_train, X_test, mask_test, seed, params, judge, drop_rate=None):
     """Fit the default mask; return it and its table cell."""
-    est = LearnedMaskTransformer(random_state=seed, **params)
+    cls = LearnedMaskTransformer
+    if drop_rate is not None:
+        # A private class attribute, which fit's training clone keeps only
+        # on a subclass.
+        cls = type("DropRateMask", (cls,), {"_selector_drop_rate": drop_rate})
+    est = cls(random_state=seed, **params)
     started = time.perf_counter()
     est.fit(X_train, y_train)
     seconds = time.perf_counter() - started
@@ -180,6 +186,13 @@ def main():
     parser.add_argument(
         "--draws", type=int, default=None, help="Monte Carlo draws per judged view"
     )
+    parser.add_argument(
+        "--drop-rate",
+        type=float,
+        default=None,
+        help="the selector's drop-out under the true judge (default: the "
+        "estimator's, 0.25)",
+    )
     args = parser.parse_args()
     n = args.n or (300 if args.quick else 10000)
     n_draws = args.draws or (8 if args.quick else 64)
@@ -199,7 +212,9 @@ def main():
         learned, cells = _fit(X_tr, y_tr, X_te, M_te, args.seed, params, "learned")
         # The estimator standardises the training rows as the learned fit did.
         with true_judge(kind, learned.input_mean_, learned.input_scale_, n_draws):
-            cells += _fit(X_tr, y_tr, X_te, M_te, args.seed, params, "true")[1]
+            cells += _fit(
+                X_tr, y_tr, X_te, M_te, args.seed, params, "true", args.drop_rate
+            )[1]
         print(f"{kind}: " + " | ".join(cells), flush=True)
         judged, true = judge_gains(
             learned, kind, X_te[:3000], M_te[:3000], 4 if args.quick else 128, rng
