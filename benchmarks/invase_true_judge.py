@@ -36,18 +36,22 @@ import time
 import numpy as np
 
 from skmask import LearnedMaskTransformer
-from skmask.datasets import INVASE_KINDS, invase_proba, make_invase
+from skmask.datasets import (
+    _SWITCH,  # the generator's own switch and cases, not copies
+    _SWITCHED,
+    INVASE_KINDS,
+    invase_proba,
+    make_invase,
+)
 from skmask.metrics import mask_fdr, mask_tpr
-
-_SWITCHED = {
-    "syn4": ("syn1", "syn2"),
-    "syn5": ("syn1", "syn3"),
-    "syn6": ("syn2", "syn3"),
-}
 
 
 def _log_odds_y0(case, x, tf):
-    """log L of the INVASE paper (P(y = 0 | x) = L / (1 + L)), in TensorFlow."""
+    """log L of the INVASE paper (P(y = 0 | x) = L / (1 + L)), in TensorFlow.
+
+    The TensorFlow twin of ``skmask.datasets._log_odds_y0`` (NumPy), for
+    the selector's traced training step.
+    """
     if case == "syn1":
         return x[..., 0] * x[..., 1]
     if case == "syn2":
@@ -94,7 +98,7 @@ def true_judge(kind, mean, scale, n_draws):
             if kind in _SWITCHED:
                 low, high = _SWITCHED[kind]
                 log_l = tf.where(
-                    draws[..., 10] < 0,
+                    draws[..., _SWITCH] < 0,
                     _log_odds_y0(low, draws, tf),
                     _log_odds_y0(high, draws, tf),
                 )
