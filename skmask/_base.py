@@ -220,6 +220,11 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
     # take the bits). A class switch so that `benchmarks/wide_tables.py`
     # measures both in one run.
     _mask_tokens = True
+    # Task masks over rows wider than the local-expectation gradient takes:
+    # close the gates that show no worth to the cross-fitted judges before
+    # the selector trains (see `_screen_gates`). A class switch so that
+    # `benchmarks/wide_tables.py` measures both in one run.
+    _screens_wide_rows = True
     # Tables take NaN as missing values (never kept, NaN in the output);
     # series use NaN for end padding only, images not at all.
     _allow_missing = False
@@ -805,6 +810,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
                     Z,
                     targets,
                     np.random.RandomState(seed).permutation(len(train_idx)),
+                    train_idx=train_idx,
+                    sample_weight=sample_weight,
+                    seed=seed,
                 )
             else:
                 history = fit_graph(graph, targets, self._sparsity(objective))
@@ -840,7 +848,19 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         }
 
     def _fit_task(
-        self, fit_graph, mask_network, build_predictor, gate, target_spec, Z, y, order
+        self,
+        fit_graph,
+        mask_network,
+        build_predictor,
+        gate,
+        target_spec,
+        Z,
+        y,
+        order,
+        *,
+        train_idx=None,
+        sample_weight=None,
+        seed=0,
     ):
         """Train a task-driven mask; return the fitted predictor and history.
 
@@ -862,6 +882,11 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
            it was fitted on rewards every feature it used to fit their noise,
            and a teacher's outputs carry the teacher's own errors: both made
            the selector keep spurious features (see ``docs/design.md``).
+
+        On rows wider than the local-expectation gradient takes, the
+        selector trains straight-through, and first every gate that shows no
+        worth to the judges on the rows they judge is closed for good (see
+        :meth:`_screen_gates`).
 
         The fitted predictor is the mean of the surrogates. Classes with
         ``_cross_fit = False`` train one teacher and one surrogate on all the
@@ -904,6 +929,20 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             judge, targets, cross = predictors[0], soft, {}
         else:
             # Rows of group k are judged by predictor k, which never saw them.
+            history.update(
+                self._screen_gates(
+                    mask_network,
+                    predictors,
+                    judged_rows,
+                    gate,
+                    target_spec,
+                    Z,
+                    y,
+                    train_idx,
+                    sample_weight,
+                    seed,
+                )
+            )
             judge = objectives.FoldSwitch(predictors, name="cross_fit")
             graph = objectives.task_graph(mask_network, judge, gate, target_spec)
 
@@ -938,6 +977,63 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         if len(predictors) == 1:
             return predictors[0], history
         return objectives.average_predictor(predictors), history
+
+    def _screen_gates(
+        self,
+        mask_network,
+        predictors,
+        judged_rows,
+        gate,
+        target_spec,
+        Z,
+        y,
+        train_idx,
+        sample_weight,
+        seed,
+    ):
+        """Close the gates of wide rows that the judges find worth nothing.
+
+        Applies to instance masks over rows with more gates than the
+        local-expectation gradient takes (``LOCAL_GRADIENT_MAX_ENTRIES``),
+        whose selector trains straight-through at a cost per column that
+        shrinks with the width. A gate must show a positive worth to the
+        cross-fitted judges on the rows they never saw
+        (:func:`~skmask.objectives.screen_gates`); the others are closed in
+        the mask network's padding guard, on every row, before the selector
+        trains. Returns the history entries: the gates screened and passed.
+        """
+        from skmask import objectives
+        from skmask.gates import PaddingGuard, n_gates
+
+        if (
+            not self._screens_wide_rows
+            or self.granularity != "instance"
+            or Z.ndim != 2
+            or train_idx is None
+            or n_gates(gate.groups, Z.shape[1]) <= objectives.LOCAL_GRADIENT_MAX_ENTRIES
+        ):
+            return {}
+        guards = [
+            layer for layer in mask_network.layers if isinstance(layer, PaddingGuard)
+        ]
+        if len(guards) != 1:
+            return {}
+        weights = None if sample_weight is None else sample_weight[train_idx]
+        passed, _ = objectives.screen_gates(
+            predictors,
+            objectives.judge_loss("task", target_spec),
+            Z[train_idx],
+            y[train_idx],
+            judged_rows,
+            groups=gate.groups,
+            sample_weight=weights,
+            seed=seed,
+        )
+        guards[0].closed = np.flatnonzero(~passed).tolist()
+        return {
+            "screened_gates": [float(len(passed))],
+            "passed_gates": [float(passed.sum())],
+        }
 
     def _check_fill_value(self, X):
         if self.fill_value is None:

@@ -329,14 +329,21 @@ class PaddingGuard(keras.layers.Layer):
         For logits over groups of the last axis (``groups[j]`` is the group
         of entry ``j``): a group's logit is closed only where every entry of
         the group is missing.
+    closed : sequence of int or None, default=None
+        Logits closed on every row, whatever the input: the gates a task
+        mask over wide rows screened out before its selector trained (see
+        :func:`skmask.objectives.screen_gates`).
     **kwargs : dict
         Passed to :class:`keras.layers.Layer`.
     """
 
-    def __init__(self, network: Any, groups: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, network: Any, groups: Any = None, closed: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.network = network
         self.groups = None if groups is None else [int(g) for g in groups]
+        self.closed = None if closed is None else [int(g) for g in closed]
 
     def build(self, input_shape: Any) -> None:
         """Nothing to create: the wrapped network is built already."""
@@ -355,6 +362,12 @@ class PaddingGuard(keras.layers.Layer):
         elif logits.shape[-1] != inputs.shape[-1]:
             # One gate for all channels of a step: padded when any is NaN.
             missing = ops.any(missing, axis=-1, keepdims=True)
+        if self.closed:
+            shut = ops.sum(
+                ops.one_hot(ops.convert_to_tensor(self.closed), logits.shape[-1]),
+                axis=0,
+            )
+            missing = ops.logical_or(missing, shut > 0.5)
         return ops.where(missing, ops.full_like(logits, PADDING_LOGIT), logits)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -366,6 +379,7 @@ class PaddingGuard(keras.layers.Layer):
         config = super().get_config()
         config["network"] = keras.saving.serialize_keras_object(self.network)
         config["groups"] = self.groups
+        config["closed"] = self.closed
         return config
 
     @classmethod

@@ -101,6 +101,15 @@ COLUMN_REGION_SCALE = 0.5
 # many rows: pairs of rows then cost rows * REGION_MAX_ROWS, not rows^2 (see
 # docs/benchmarks.md, "Speed": batches of 1024 rows of 1000 columns).
 REGION_MAX_ROWS = 128
+# Rows wider than LOCAL_GRADIENT_MAX_ENTRIES train their selector
+# straight-through, at a cost of sparsity / width per column: on 500 columns
+# of which 3 mattered, the mask kept a third of the noise columns on every
+# row, columns the judges themselves give no worth. There, before the
+# selector trains, each gate must show worth to the judges on rows they never
+# saw (see `screen_gates`): SCREEN_CONTEXTS random subsets of the other gates
+# per row, a one-sided test at SCREEN_LEVEL over all gates (Bonferroni).
+SCREEN_CONTEXTS = 64
+SCREEN_LEVEL = 0.05
 # Input entries per forward pass when evaluating (8192 rows of 64 features).
 EVAL_BATCH_ENTRIES = 8192 * 64
 
@@ -533,6 +542,107 @@ def subset_losses(
             per_row @ weights / max(weights.sum(), 1e-12)
         )
     return means
+
+
+def screen_gates(
+    judges: Any,
+    loss: Any,
+    x: np.ndarray,
+    targets: np.ndarray,
+    row_groups: Any,
+    *,
+    groups: Any = None,
+    sample_weight: np.ndarray | None = None,
+    seed: int = 0,
+    contexts: int = SCREEN_CONTEXTS,
+    level: float = SCREEN_LEVEL,
+    entries_per_call: int = 1 << 22,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tell which gates show worth to cross-fitted judges on unseen rows.
+
+    Each row is judged by the one judge that never saw it, on ``contexts``
+    random subsets of the gates (each gate kept with probability 1/2, the
+    others' keep or drop independent of it). A gate's worth on a row is the
+    row's mean loss over the subsets without it minus over those with it: its
+    Banzhaf value, every subset reused for every gate (the maximum-sample-reuse
+    estimator of Wang & Jia, 2023). Across rows, a one-sided z-test of a
+    positive mean worth, at ``level`` over all gates (Bonferroni).
+
+    Parameters
+    ----------
+    judges : sequence of keras.Model
+        Predictors trained on random masks; each maps ``concat([x * m, m])``
+        to its output.
+    loss : callable
+        Per-row loss ``loss(targets, output)`` (see :func:`judge_loss`).
+    x : ndarray of shape (n_samples, n_features)
+        Network input (standardised; NaN where missing, never kept).
+    targets : ndarray
+        Targets of the rows of ``x``.
+    row_groups : sequence of ndarray of int
+        The rows of ``x`` each judge judges (rows it never saw).
+    groups : array-like of int of shape (n_features,), default=None
+        The gate of each column (None: one gate per column).
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the rows.
+    seed : int, default=0
+        Seed of the random subsets.
+    contexts : int, default=SCREEN_CONTEXTS
+        Random subsets per row.
+    level : float, default=SCREEN_LEVEL
+        Chance that any gate worth nothing passes.
+    entries_per_call : int, default=4194304
+        Entries of the judge's input per call (bounds its memory).
+
+    Returns
+    -------
+    passed : ndarray of bool of shape (n_gates,)
+        Gates whose mean worth is positive at ``level``.
+    z : ndarray of shape (n_gates,)
+        The test statistic of each gate (0 where its worth never varies).
+    """
+    from scipy.stats import norm
+
+    x0, valid = _observed(x)
+    n_features = x.shape[1]
+    gates = n_gates(groups, n_features)
+    members = None if groups is None else np.asarray(groups, dtype=int)
+    rng = np.random.default_rng(seed)
+    sums, squares = np.zeros(gates), np.zeros(gates)
+    total = total_sq = 0.0
+    rows_per_call = max(1, entries_per_call // (2 * n_features * contexts))
+    for judge, rows in zip(judges, row_groups, strict=True):
+        for start in range(0, len(rows), rows_per_call):
+            idx = np.asarray(rows[start : start + rows_per_call])
+            keep = (rng.random((len(idx), contexts, gates)) < 0.5).astype(np.float32)
+            columns = keep if members is None else keep[..., members]
+            views = _subset_views(x0[idx][:, None], valid[idx][:, None], columns)
+            output = judge(views, training=False)
+            repeated = np.repeat(targets[idx], contexts, axis=0)
+            per_view = np.asarray(loss(repeated, output), dtype=np.float64)
+            per_view = per_view.reshape(len(idx), contexts)
+            n_with = keep.sum(axis=1)
+            with_sum = np.einsum("rc,rcg->rg", per_view, keep)
+            without_sum = per_view.sum(axis=1, keepdims=True) - with_sum
+            both = (n_with > 0) & (n_with < contexts)
+            worth = np.where(
+                both,
+                without_sum / np.maximum(contexts - n_with, 1)
+                - with_sum / np.maximum(n_with, 1),
+                0.0,
+            )
+            w = np.ones(len(idx)) if sample_weight is None else sample_weight[idx]
+            sums += w @ worth
+            squares += w @ worth**2
+            total += float(w.sum())
+            total_sq += float(w @ w)
+    if total <= 0:
+        return np.zeros(gates, dtype=bool), np.zeros(gates)
+    mean = sums / total
+    var = np.maximum(squares / total - mean**2, 0.0)
+    se = np.sqrt(var * total_sq) / total  # var / effective number of rows
+    z = np.divide(mean, se, out=np.zeros(gates), where=se > 0)
+    return z > norm.isf(level / gates), z
 
 
 def resize_selection(
