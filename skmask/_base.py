@@ -674,10 +674,20 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             keep.mean() if valid is None else keep[valid].mean()
         )
         if not keep.any():
+            advice = "Lower `sparsity` or `threshold`, or train longer."
+            if self.history_.get("passed_gates") == [0.0]:
+                from skmask.objectives import LOCAL_GRADIENT_MAX_ENTRIES
+
+                advice = (
+                    "No column showed worth to the judges on rows they never saw "
+                    "(the screen of rows wider than "
+                    f"{LOCAL_GRADIENT_MAX_ENTRIES} columns): the task "
+                    "found no signal; more rows or fewer columns may help."
+                )
             warnings.warn(
                 "The fitted mask keeps no entry of the training data (threshold="
                 f"{self.threshold}); the masked output carries no information. "
-                "Lower `sparsity` or `threshold`, or train longer.",
+                + advice,
                 EmptyMaskWarning,
                 stacklevel=3,
             )

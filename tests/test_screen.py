@@ -120,3 +120,15 @@ def test_rows_the_local_gradient_takes_are_not_screened():
     mask = LearnedMaskTransformer(epochs=2, random_state=0).fit(X, y)
     assert "screened_gates" not in mask.history_
     assert not _guard(mask).closed
+
+
+def test_a_wide_table_without_signal_says_the_screen_closed_it():
+    from skmask import EmptyMaskWarning, LearnedMaskTransformer
+
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(300, 140))
+    y = rng.randint(2, size=300)
+    with pytest.warns(EmptyMaskWarning, match="No column showed worth"):
+        mask = LearnedMaskTransformer(epochs=5, random_state=0).fit(X, y)
+    assert mask.history_["passed_gates"] == [0.0]
+    assert not mask.get_mask(X).any()
