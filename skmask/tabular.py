@@ -111,7 +111,10 @@ default='auto'
         :func:`skmask.objectives.column_cost`). The share is taken over a
         row's region, the rows that keep the same other columns, so a
         column read in one regime of the data pays by its share of that
-        regime.
+        regime. On rows of more than 128 columns (gates), a column must
+        first show worth to the task's cross-fitted judges on rows they
+        never saw, or its gate is closed on every row, whatever the
+        sparsity (:func:`skmask.objectives.screen_gates`).
     output : {'multiply', 'fill', 'nan', 'select', 'concat'}, default='multiply'
         How ``transform`` applies the mask: ``'multiply'`` returns ``X * m``;
         ``'fill'`` replaces dropped entries by ``fill_value`` (weighted masks
