@@ -868,9 +868,9 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
         y,
         order,
         *,
-        train_idx=None,
-        sample_weight=None,
-        seed=0,
+        train_idx,
+        sample_weight,
+        seed,
     ):
         """Train a task-driven mask; return the fitted predictor and history.
 
@@ -1019,7 +1019,6 @@ class BaseMaskTransformer(TransformerMixin, BaseEstimator):
             not self._screens_wide_rows
             or self.granularity != "instance"
             or Z.ndim != 2
-            or train_idx is None
             or n_gates(gate.groups, Z.shape[1]) <= objectives.LOCAL_GRADIENT_MAX_ENTRIES
         ):
             return {}
